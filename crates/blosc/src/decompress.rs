@@ -1,0 +1,564 @@
+//! Decompression of whole chunks and of item ranges (`getitem`).
+//!
+//! Every offset and size read from the chunk is checked before use; C-Blosc1 semantics apply
+//! to version-2 chunks (split guard, old bitshuffle leftover rule) and C-Blosc2 semantics to
+//! versions 3-5 (filter pipeline, run-length streams, special chunks, dictionaries).
+
+use rayon::prelude::*;
+
+use crate::bitshuffle::bitunshuffle;
+use crate::blocksize::decoder_split_v1;
+use crate::error::{Error, Result};
+use crate::filters;
+use crate::header::{
+    ChunkHeader, FILTER_BITSHUFFLE, FILTER_BYTEDELTA, FILTER_BYTEDELTA_BUGGY, FILTER_DELTA,
+    FILTER_NONE, FILTER_SHUFFLE, FILTER_TRUNC_PREC, Special, get_i32,
+};
+use crate::params::DParams;
+use crate::scratch::{Scratch, with_scratch};
+use crate::shuffle::unshuffle;
+
+/// Decompresses a chunk into a new vector, with one thread.
+///
+/// ```
+/// # fn main() -> blz_blosc::Result<()> {
+/// let data: Vec<u8> = (0..100_000u32).flat_map(|i| i.to_le_bytes()).collect();
+/// let params = blz_blosc::CParams::default().with_typesize(blz_blosc::TypeSize::new(4));
+/// let chunk = blz_blosc::compress(&data, &params)?;
+/// assert_eq!(blz_blosc::decompress(&chunk)?, data);
+/// # Ok(())
+/// # }
+/// ```
+///
+/// # Errors
+/// Any [`Error`] describing why the bytes are not a valid chunk; never panics.
+pub fn decompress(src: &[u8]) -> Result<Vec<u8>> {
+    decompress_with(src, &DParams::default())
+}
+
+/// Decompresses a chunk into a new vector, with the given parameters.
+///
+/// # Errors
+/// As [`decompress`]; also [`Error::InvalidParam`] for bad parameters.
+pub fn decompress_with(src: &[u8], params: &DParams) -> Result<Vec<u8>> {
+    let h = ChunkHeader::parse(src)?;
+    check_len(&h, src)?;
+    let mut out = Vec::new();
+    out.try_reserve_exact(h.nbytes)
+        .map_err(|_| Error::OutputTooSmall {
+            needed: h.nbytes,
+            got: 0,
+        })?;
+    out.resize(h.nbytes, 0);
+    let n = decompress_into_with(src, &mut out, params)?;
+    debug_assert_eq!(n, out.len());
+    Ok(out)
+}
+
+/// Decompresses a chunk into `dst` (at least `nbytes` long). Returns the bytes written.
+///
+/// # Errors
+/// As [`decompress`]; [`Error::OutputTooSmall`] if `dst` is shorter than the chunk's `nbytes`.
+pub fn decompress_into(src: &[u8], dst: &mut [u8]) -> Result<usize> {
+    decompress_into_with(src, dst, &DParams::default())
+}
+
+/// [`decompress_into`] with parameters (threads).
+///
+/// # Errors
+/// As [`decompress_into`].
+pub fn decompress_into_with(src: &[u8], dst: &mut [u8], params: &DParams) -> Result<usize> {
+    params.validate()?;
+    let h = ChunkHeader::parse(src)?;
+    check_len(&h, src)?;
+    let src = &src[..h.cbytes];
+    if dst.len() < h.nbytes {
+        return Err(Error::OutputTooSmall {
+            needed: h.nbytes,
+            got: dst.len(),
+        });
+    }
+    let dst = &mut dst[..h.nbytes];
+    if h.nbytes == 0 {
+        return Ok(0);
+    }
+    if let Some(special) = h.special {
+        fill_special(&h, src, special, dst);
+        return Ok(h.nbytes);
+    }
+    if h.is_memcpyed() {
+        let hl = h.header_len();
+        dst.copy_from_slice(&src[hl..hl + h.nbytes]);
+        return Ok(h.nbytes);
+    }
+    let chunk = Chunk::new(&h, src)?;
+    let bs = h.blocksize;
+    let nblocks = h.nblocks();
+    let nthreads = params.nthreads.min(nblocks);
+    let (first, rest) = dst.split_at_mut(bs.min(h.nbytes));
+    if chunk.has_delta {
+        // Every other block is XORed with the decoded block 0, so it goes first.
+        with_scratch(|s| chunk.decode_block(0, first, None, s))?;
+        let block0: &[u8] = first;
+        run_blocks(&chunk, rest, 1, nthreads, Some(block0))?;
+    } else if nthreads <= 1 {
+        with_scratch(|s| -> Result<()> {
+            chunk.decode_block(0, first, None, s)?;
+            for (i, out) in rest.chunks_mut(bs).enumerate() {
+                chunk.decode_block(i + 1, out, None, s)?;
+            }
+            Ok(())
+        })?;
+    } else {
+        with_scratch(|s| chunk.decode_block(0, first, None, s))?;
+        run_blocks(&chunk, rest, 1, nthreads, None)?;
+    }
+    Ok(h.nbytes)
+}
+
+/// Decodes the blocks of `out` (which starts at block `first_index`), in parallel when asked.
+fn run_blocks(
+    chunk: &Chunk<'_>,
+    out: &mut [u8],
+    first_index: usize,
+    nthreads: usize,
+    block0: Option<&[u8]>,
+) -> Result<()> {
+    let bs = chunk.h.blocksize;
+    if out.is_empty() {
+        return Ok(());
+    }
+    if nthreads <= 1 {
+        return with_scratch(|s| {
+            for (i, b) in out.chunks_mut(bs).enumerate() {
+                chunk.decode_block(first_index + i, b, block0, s)?;
+            }
+            Ok(())
+        });
+    }
+    let nb = out.len().div_ceil(bs);
+    let per = nb.div_ceil(nthreads);
+    out.par_chunks_mut(bs * per)
+        .enumerate()
+        .try_for_each(|(g, group)| {
+            with_scratch(|s| {
+                for (i, b) in group.chunks_mut(bs).enumerate() {
+                    chunk.decode_block(first_index + g * per + i, b, block0, s)?;
+                }
+                Ok(())
+            })
+        })
+}
+
+/// Decompresses items `[start, start + nitems)` (in units of the chunk's typesize) into `dst`,
+/// decoding only the blocks that hold them. Returns the bytes written.
+///
+/// ```
+/// # fn main() -> blz_blosc::Result<()> {
+/// let data: Vec<u8> = (0..100_000u64).flat_map(|i| i.to_le_bytes()).collect();
+/// let params = blz_blosc::CParams::default().with_typesize(blz_blosc::TypeSize::new(8));
+/// let chunk = blz_blosc::compress(&data, &params)?;
+/// let mut out = [0u8; 16];
+/// blz_blosc::getitem(&chunk, 500, 2, &mut out)?;
+/// assert_eq!(out[..8], 500u64.to_le_bytes());
+/// # Ok(())
+/// # }
+/// ```
+///
+/// # Errors
+/// As [`decompress`]; [`Error::InvalidParam`] when the range is outside the chunk;
+/// [`Error::OutputTooSmall`] when `dst` cannot hold the items.
+pub fn getitem(src: &[u8], start: usize, nitems: usize, dst: &mut [u8]) -> Result<usize> {
+    let h = ChunkHeader::parse(src)?;
+    check_len(&h, src)?;
+    let src = &src[..h.cbytes];
+    let ts = h.typesize();
+    let begin = start.checked_mul(ts);
+    let end = start.checked_add(nitems).and_then(|e| e.checked_mul(ts));
+    let (begin, end) = match (begin, end) {
+        (Some(b), Some(e)) if e <= h.nbytes => (b, e),
+        _ => {
+            return Err(Error::param(
+                "start + nitems",
+                format!("{start} + {nitems} items of {ts} bytes"),
+                "a range inside the chunk",
+            ));
+        }
+    };
+    let len = end - begin;
+    if dst.len() < len {
+        return Err(Error::OutputTooSmall {
+            needed: len,
+            got: dst.len(),
+        });
+    }
+    let dst = &mut dst[..len];
+    if len == 0 {
+        return Ok(0);
+    }
+    if let Some(special) = h.special {
+        // Fill a whole-element window, then copy the requested bytes (VALUE needs alignment).
+        let vts = if special == Special::Value {
+            h.cbytes - h.header_len()
+        } else {
+            ts.max(1)
+        };
+        let a = begin / vts * vts;
+        let b = end.div_ceil(vts) * vts;
+        let mut tmp = vec![0u8; b - a];
+        if special == Special::Uninit {
+            return Ok(len);
+        }
+        fill_special(&h, src, special, &mut tmp);
+        dst.copy_from_slice(&tmp[begin - a..end - a]);
+        return Ok(len);
+    }
+    if h.is_memcpyed() {
+        let hl = h.header_len();
+        dst.copy_from_slice(&src[hl + begin..hl + end]);
+        return Ok(len);
+    }
+    let chunk = Chunk::new(&h, src)?;
+    let bs = h.blocksize;
+    with_scratch(|s| -> Result<()> {
+        let mut block0 = Vec::new();
+        if chunk.has_delta {
+            block0.resize(bs.min(h.nbytes), 0);
+            chunk.decode_block(0, &mut block0, None, s)?;
+        }
+        let mut blockbuf = Vec::new();
+        for b in begin / bs..end.div_ceil(bs) {
+            let bstart = b * bs;
+            let bend = (bstart + bs).min(h.nbytes);
+            let (lo, hi) = (begin.max(bstart), end.min(bend));
+            let out = &mut dst[lo - begin..hi - begin];
+            if chunk.has_delta && b == 0 {
+                out.copy_from_slice(&block0[lo..hi]);
+                continue;
+            }
+            let reference = chunk.has_delta.then_some(block0.as_slice());
+            if lo == bstart && hi == bend {
+                chunk.decode_block(b, out, reference, s)?;
+            } else {
+                blockbuf.resize(bend - bstart, 0);
+                chunk.decode_block(b, &mut blockbuf, reference, s)?;
+                out.copy_from_slice(&blockbuf[lo - bstart..hi - bstart]);
+            }
+        }
+        Ok(())
+    })?;
+    Ok(len)
+}
+
+fn check_len(h: &ChunkHeader, src: &[u8]) -> Result<()> {
+    if src.len() < h.cbytes {
+        return Err(Error::Truncated {
+            what: "chunk",
+            needed: h.cbytes,
+            got: src.len(),
+        });
+    }
+    Ok(())
+}
+
+fn fill_special(h: &ChunkHeader, src: &[u8], special: Special, dst: &mut [u8]) {
+    match special {
+        Special::Zeros => dst.fill(0),
+        Special::Uninit => {}
+        Special::Nan => {
+            if h.typesize == 4 {
+                let nan = 0x7FC0_0000u32.to_le_bytes();
+                dst.chunks_exact_mut(4).for_each(|c| c.copy_from_slice(&nan));
+            } else {
+                let nan = 0x7FF8_0000_0000_0000u64.to_le_bytes();
+                dst.chunks_exact_mut(8).for_each(|c| c.copy_from_slice(&nan));
+            }
+        }
+        Special::Value => {
+            let value = &src[h.header_len()..h.cbytes];
+            dst.chunks_exact_mut(value.len())
+                .for_each(|c| c.copy_from_slice(value));
+        }
+    }
+}
+
+/// A validated chunk whose blocks can be decoded independently (but for DELTA's reference).
+struct Chunk<'a> {
+    h: &'a ChunkHeader,
+    src: &'a [u8],
+    dict: Option<&'a [u8]>,
+    has_delta: bool,
+}
+
+/// Where the current bytes of a block are during the filter pipeline.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Loc {
+    Out,
+    T1,
+    T2,
+}
+
+fn pick<'b>(
+    out: &'b mut [u8],
+    t1: &'b mut [u8],
+    t2: &'b mut [u8],
+    from: Loc,
+    to: Loc,
+) -> (&'b [u8], &'b mut [u8]) {
+    match (from, to) {
+        (Loc::Out, Loc::T1) => (out, t1),
+        (Loc::Out, Loc::T2) => (out, t2),
+        (Loc::T1, Loc::Out) => (t1, out),
+        (Loc::T1, Loc::T2) => (t1, t2),
+        (Loc::T2, Loc::Out) => (t2, out),
+        (Loc::T2, Loc::T1) => (t2, t1),
+        // Callers never ask for a move in place.
+        (_, _) => (t1, t2),
+    }
+}
+
+impl<'a> Chunk<'a> {
+    fn new(h: &'a ChunkHeader, src: &'a [u8]) -> Result<Self> {
+        let hl = h.header_len();
+        let nblocks = h.nblocks();
+        let bstarts_end = nblocks
+            .checked_mul(4)
+            .and_then(|n| n.checked_add(hl))
+            .filter(|&e| e <= h.cbytes)
+            .ok_or(Error::Truncated {
+                what: "block starts",
+                needed: nblocks.saturating_mul(4).saturating_add(hl),
+                got: h.cbytes,
+            })?;
+        let mut dict = None;
+        if h.has_dict() {
+            let dsize = get_i32(src, bstarts_end).ok_or(Error::Truncated {
+                what: "dictionary size",
+                needed: bstarts_end + 4,
+                got: src.len(),
+            })?;
+            let dsize = usize::try_from(dsize)
+                .ok()
+                .filter(|&d| d > 0 && d <= src.len() - bstarts_end - 4)
+                .ok_or(Error::BadHeader {
+                    field: "dictionary size",
+                    value: i64::from(dsize),
+                    expected: "a size inside the chunk",
+                })?;
+            dict = Some(&src[bstarts_end + 4..bstarts_end + 4 + dsize]);
+        }
+        for &f in &h.filters {
+            if !matches!(
+                f,
+                FILTER_NONE
+                    | FILTER_SHUFFLE
+                    | FILTER_BITSHUFFLE
+                    | FILTER_DELTA
+                    | FILTER_TRUNC_PREC
+                    | FILTER_BYTEDELTA
+                    | FILTER_BYTEDELTA_BUGGY
+            ) {
+                return Err(Error::Unsupported {
+                    feature: "filter",
+                    value: i64::from(f),
+                });
+            }
+        }
+        Ok(Chunk {
+            h,
+            src,
+            dict,
+            has_delta: h.filters.contains(&FILTER_DELTA),
+        })
+    }
+
+    /// Decodes block `i` into `out` (exactly the block's size). `block0` is the decoded block 0
+    /// when the pipeline has DELTA and `i > 0`.
+    fn decode_block(
+        &self,
+        i: usize,
+        out: &mut [u8],
+        block0: Option<&[u8]>,
+        s: &mut Scratch,
+    ) -> Result<()> {
+        let h = self.h;
+        let bsize = out.len();
+        let leftover = bsize < h.blocksize;
+        let ts = h.typesize();
+        let dont_split = h.dont_split();
+        let v2_split = !dont_split && !leftover;
+        let split = if h.version == 2 {
+            decoder_split_v1(dont_split, ts, h.blocksize, leftover)
+        } else {
+            v2_split
+        };
+        let nstreams = if split { ts } else { 1 };
+        let moving = self
+            .h
+            .filters
+            .iter()
+            .any(|&f| matches!(f, FILTER_SHUFFLE | FILTER_BITSHUFFLE | FILTER_BYTEDELTA | FILTER_BYTEDELTA_BUGGY));
+        if moving {
+            s.reserve(bsize);
+        }
+        let first = if moving { Loc::T1 } else { Loc::Out };
+        let res = self.read_streams(i, nstreams, out, first, s);
+        match res {
+            Err(e) if h.version == 2 && !split && v2_split && ts > 1 => {
+                // A C-Blosc1 chunk written in ALWAYS split mode with typesize > 16: C-Blosc1
+                // cannot read it, C-Blosc2 can. Try the split reading before giving up.
+                self.read_streams(i, ts, out, first, s).map_err(|_| e)?;
+            }
+            r => r?,
+        }
+        self.backward(i, out, first, block0, s)
+    }
+
+    fn read_streams(
+        &self,
+        i: usize,
+        nstreams: usize,
+        out: &mut [u8],
+        loc: Loc,
+        s: &mut Scratch,
+    ) -> Result<()> {
+        let h = self.h;
+        let bsize = out.len();
+        let corrupt = |reason| Error::CorruptBlock { block: i, reason };
+        let neblock = bsize / nstreams;
+        if neblock == 0 || neblock * nstreams != bsize {
+            return Err(corrupt("block size is not a multiple of the stream count"));
+        }
+        let bstart = get_i32(self.src, h.header_len() + 4 * i).unwrap_or(-1);
+        let mut pos = usize::try_from(bstart)
+            .ok()
+            .filter(|&p| p >= h.header_len() && p < h.cbytes)
+            .ok_or(corrupt("block start outside the chunk"))?;
+        let Scratch { codecs, t1, .. } = s;
+        let target: &mut [u8] = match loc {
+            Loc::Out => out,
+            _ => &mut t1[..bsize],
+        };
+        for stream in target.chunks_exact_mut(neblock) {
+            let csize = get_i32(self.src, pos).ok_or(corrupt("stream size past the chunk end"))?;
+            pos += 4;
+            if csize == 0 {
+                stream.fill(0);
+            } else if csize < 0 {
+                let token = *self.src.get(pos).ok_or(corrupt("run token past the chunk end"))?;
+                pos += 1;
+                if token & 1 == 0 || csize < -255 {
+                    return Err(corrupt("unsupported stream token"));
+                }
+                stream.fill(csize.unsigned_abs().to_le_bytes()[0]);
+            } else {
+                let c = usize::try_from(csize).unwrap_or(usize::MAX);
+                let data = pos
+                    .checked_add(c)
+                    .and_then(|e| self.src.get(pos..e))
+                    .ok_or(corrupt("stream data past the chunk end"))?;
+                pos += c;
+                if c == neblock {
+                    stream.copy_from_slice(data);
+                } else {
+                    codecs
+                        .decompress(h.codec, data, stream, self.dict)
+                        .map_err(|reason| Error::Codec {
+                            codec: h.codec,
+                            block: i,
+                            reason,
+                        })?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs the filter pipeline backwards (slot 5 to 0), ending in `out`.
+    fn backward(
+        &self,
+        i: usize,
+        out: &mut [u8],
+        mut cur: Loc,
+        block0: Option<&[u8]>,
+        s: &mut Scratch,
+    ) -> Result<()> {
+        let h = self.h;
+        let bsize = out.len();
+        let ts = h.typesize();
+        let last_moving = (0..6).find(|&k| {
+            matches!(
+                h.filters[k],
+                FILTER_SHUFFLE | FILTER_BITSHUFFLE | FILTER_BYTEDELTA | FILTER_BYTEDELTA_BUGGY
+            )
+        });
+        let Scratch { t1, t2, bits, .. } = s;
+        let (l1, l2) = (bsize.min(t1.len()), bsize.min(t2.len()));
+        let t1 = &mut t1[..l1];
+        let t2 = &mut t2[..l2];
+        for k in (0..6).rev() {
+            let f = h.filters[k];
+            let meta = usize::from(h.filters_meta[k]);
+            if matches!(f, FILTER_NONE | FILTER_TRUNC_PREC) {
+                continue;
+            }
+            if f == FILTER_DELTA {
+                let buf: &mut [u8] = match cur {
+                    Loc::Out => &mut *out,
+                    Loc::T1 => &mut *t1,
+                    Loc::T2 => &mut *t2,
+                };
+                if i == 0 {
+                    filters::delta_decode(None, ts, buf);
+                } else {
+                    let r = block0.ok_or(Error::CorruptBlock {
+                        block: i,
+                        reason: "delta block decoded without block 0",
+                    })?;
+                    if r.len() < buf.len() {
+                        return Err(Error::CorruptBlock {
+                            block: i,
+                            reason: "block longer than block 0",
+                        });
+                    }
+                    filters::delta_decode(Some(r), ts, buf);
+                }
+                continue;
+            }
+            let to = if Some(k) == last_moving {
+                Loc::Out
+            } else if cur == Loc::T1 {
+                Loc::T2
+            } else {
+                Loc::T1
+            };
+            let (from_buf, to_buf) = pick(out, t1, t2, cur, to);
+            match f {
+                FILTER_SHUFFLE => {
+                    let t = if meta == 0 { ts } else { meta };
+                    unshuffle(t, from_buf, to_buf);
+                }
+                FILTER_BITSHUFFLE => {
+                    let n = bsize / ts;
+                    let n8 = if h.version == 2 {
+                        // C-Blosc1: a block whose element count is not a multiple of 8 is copied.
+                        if n % 8 == 0 { n } else { 0 }
+                    } else {
+                        n - n % 8
+                    };
+                    bitunshuffle(ts, n8, from_buf, to_buf, bits);
+                }
+                _ => {
+                    let t = if meta == 0 { ts } else { meta };
+                    filters::bytedelta_decode(t, f == FILTER_BYTEDELTA_BUGGY, from_buf, to_buf);
+                }
+            }
+            cur = to;
+        }
+        if cur != Loc::Out {
+            let (from_buf, to_buf) = pick(out, t1, t2, cur, Loc::Out);
+            to_buf.copy_from_slice(from_buf);
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,4 @@
+//! Integration tests of blz (one binary, as ripgrep does).
+
+mod golden;
+mod util;
