@@ -52,7 +52,12 @@ fn every_c_vector_decodes_to_its_original() {
         }
         checked += 1;
     }
-    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
     assert_eq!(checked, all.len(), "every vector checked");
 }
 
@@ -72,7 +77,10 @@ fn getitem_matches_the_original_on_every_vector() {
         let ranges = [
             (0, nitems.min(3)),
             (nitems.saturating_sub(5), nitems.min(5)),
-            (bs_items.saturating_sub(2).min(nitems - 1), 4.min(nitems - bs_items.saturating_sub(2).min(nitems - 1))),
+            (
+                bs_items.saturating_sub(2).min(nitems - 1),
+                4.min(nitems - bs_items.saturating_sub(2).min(nitems - 1)),
+            ),
             (nitems / 2, 1),
             (0, nitems),
         ];
@@ -127,10 +135,18 @@ fn our_headers_match_c_blosc2_for_the_same_parameters() {
         // Same pipeline (C keeps the caller's slot positions; we right-align the list).
         let nonzero = |b: &[u8]| b.iter().copied().filter(|&f| f != 0).collect::<Vec<_>>();
         let same_pipeline = nonzero(&c[16..22]) == nonzero(&ours[16..22]);
-        if c[0] != ours[0] || c[3..8] != ours[3..8] || !same_blocksize || !same_flags
+        if c[0] != ours[0]
+            || c[3..8] != ours[3..8]
+            || !same_blocksize
+            || !same_flags
             || !same_pipeline
         {
-            mismatches.push(format!("{}: C {:02x?} ours {:02x?}", v.id, &c[..32], &ours[..32]));
+            mismatches.push(format!(
+                "{}: C {:02x?} ours {:02x?}",
+                v.id,
+                &c[..32],
+                &ours[..32]
+            ));
         }
     }
     assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
@@ -139,11 +155,17 @@ fn our_headers_match_c_blosc2_for_the_same_parameters() {
 #[test]
 fn our_encoder_round_trips_every_vector_input() {
     for v in vectors() {
-        let Some(input) = v.input_bytes() else { continue };
+        let Some(input) = v.input_bytes() else {
+            continue;
+        };
         let p = v.cparams();
         let chunk = blz_blosc::compress(&input, &p).unwrap_or_else(|e| panic!("{}: {e}", v.id));
         let back = decompress(&chunk).unwrap_or_else(|e| panic!("{}: {e}", v.id));
-        let want = if v.lossy { v.expected().expect("original") } else { input };
+        let want = if v.lossy {
+            v.expected().expect("original")
+        } else {
+            input
+        };
         assert!(back == want, "{}: our chunk does not round-trip", v.id);
     }
 }

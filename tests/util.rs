@@ -82,7 +82,10 @@ pub(crate) fn read(p: &Path) -> Vec<u8> {
 }
 
 pub(crate) fn sha256_hex(b: &[u8]) -> String {
-    Sha256::digest(b).iter().map(|x| format!("{x:02x}")).collect()
+    Sha256::digest(b)
+        .iter()
+        .map(|x| format!("{x:02x}"))
+        .collect()
 }
 
 impl Vector {
@@ -139,6 +142,9 @@ impl Vector {
 
     /// The bytes that were handed to the compressor.
     pub(crate) fn input_bytes(&self) -> Option<Vec<u8>> {
-        self.input.as_ref().or(self.original.as_ref()).map(|p| read(p))
+        self.input
+            .as_ref()
+            .or(self.original.as_ref())
+            .map(|p| read(p))
     }
 }

@@ -167,17 +167,34 @@ mod tests {
         let n = 16_000_000;
         let got: Vec<usize> = (0..=9)
             .map(|cl| {
-                blocksize_v1(CLevel::new(cl), 8, n, None, Compressor::Lz4, SplitMode::ForwardCompat)
+                blocksize_v1(
+                    CLevel::new(cl),
+                    8,
+                    n,
+                    None,
+                    Compressor::Lz4,
+                    SplitMode::ForwardCompat,
+                )
             })
             .collect();
         let want = [8, 128, 256, 512, 1024, 1024, 1024, 1024, 1024, 1024].map(kib);
         assert_eq!(got, want);
         let zstd: Vec<usize> = (0..=9)
             .map(|cl| {
-                blocksize_v1(CLevel::new(cl), 8, n, None, Compressor::Zstd, SplitMode::ForwardCompat)
+                blocksize_v1(
+                    CLevel::new(cl),
+                    8,
+                    n,
+                    None,
+                    Compressor::Zstd,
+                    SplitMode::ForwardCompat,
+                )
             })
             .collect();
-        assert_eq!(zstd, [16, 32, 64, 128, 256, 256, 512, 512, 512, 1024].map(kib));
+        assert_eq!(
+            zstd,
+            [16, 32, 64, 128, 256, 256, 512, 512, 512, 1024].map(kib)
+        );
     }
 
     #[test]
@@ -187,17 +204,39 @@ mod tests {
         let sh = [Filter::Shuffle];
         let got: Vec<usize> = (0..=9)
             .map(|cl| {
-                blocksize_v2(CLevel::new(cl), 8, n, None, Compressor::Lz4, SplitMode::Auto, &sh)
+                blocksize_v2(
+                    CLevel::new(cl),
+                    8,
+                    n,
+                    None,
+                    Compressor::Lz4,
+                    SplitMode::Auto,
+                    &sh,
+                )
             })
             .collect();
-        assert_eq!(got, [8, 256, 256, 256, 512, 512, 512, 1024, 2048, 4096].map(kib));
+        assert_eq!(
+            got,
+            [8, 256, 256, 256, 512, 512, 512, 1024, 2048, 4096].map(kib)
+        );
         let bit = [Filter::BitShuffle];
         let got: Vec<usize> = (0..=9)
             .map(|cl| {
-                blocksize_v2(CLevel::new(cl), 8, n, None, Compressor::Zstd, SplitMode::Auto, &bit)
+                blocksize_v2(
+                    CLevel::new(cl),
+                    8,
+                    n,
+                    None,
+                    Compressor::Zstd,
+                    SplitMode::Auto,
+                    &bit,
+                )
             })
             .collect();
-        assert_eq!(got, [16, 32, 64, 128, 256, 256, 512, 512, 512, 1024].map(kib));
+        assert_eq!(
+            got,
+            [16, 32, 64, 128, 256, 256, 512, 512, 512, 1024].map(kib)
+        );
     }
 
     #[test]

@@ -93,7 +93,11 @@ impl Codecs {
                 z.reset();
                 z
             }
-            slot => &mut slot.insert((level, Compress::new(Compression::new(level), true))).1,
+            slot => {
+                &mut slot
+                    .insert((level, Compress::new(Compression::new(level), true)))
+                    .1
+            }
         };
         match z.compress(src, dst, FlushCompress::Finish) {
             Ok(Status::StreamEnd) => Ok(usize::try_from(z.total_out()).unwrap_or(0)),

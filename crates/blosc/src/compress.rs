@@ -13,8 +13,8 @@ use crate::codec::BloscLzFlavor;
 use crate::error::{Error, Result};
 use crate::filters;
 use crate::header::{
-    EXTENDED_HEADER_LEN, FLAG_BITSHUFFLE, FLAG_DELTA, FLAG_DONT_SPLIT, FLAG_MEMCPYED,
-    FLAG_SHUFFLE, HEADER_LEN, put_i32,
+    EXTENDED_HEADER_LEN, FLAG_BITSHUFFLE, FLAG_DELTA, FLAG_DONT_SPLIT, FLAG_MEMCPYED, FLAG_SHUFFLE,
+    HEADER_LEN, put_i32,
 };
 use crate::params::{CParams, Filter, Format, MAX_BUFFERSIZE, MAX_BUFFERSIZE_BLOSC2};
 use crate::scratch::{Scratch, with_scratch};
@@ -168,14 +168,7 @@ impl<'p> Plan<'p> {
                     params.splitmode,
                     &pipeline,
                 );
-                let split = split_v2(
-                    params.splitmode,
-                    codec,
-                    params.clevel,
-                    &pipeline,
-                    ts,
-                    bs,
-                );
+                let split = split_v2(params.splitmode, codec, params.clevel, &pipeline, ts, bs);
                 let memcpyed = params.clevel.get() == 0 || nbytes < MIN_BUFFERSIZE_V2;
                 let mut flags = FLAG_SHUFFLE | FLAG_BITSHUFFLE;
                 if memcpyed {
@@ -351,16 +344,7 @@ impl<'p> Plan<'p> {
             t2,
             bits,
         } = s;
-        let filtered = forward(
-            &self.pipeline,
-            self.params,
-            i,
-            block,
-            block0,
-            t1,
-            t2,
-            bits,
-        );
+        let filtered = forward(&self.pipeline, self.params, i, block, block0, t1, t2, bits);
         let filtered: &[u8] = match filtered {
             Loc::Src => block,
             Loc::T1 => &t1[..bsize],
@@ -371,9 +355,8 @@ impl<'p> Plan<'p> {
         let flavor = if blosc2 {
             BloscLzFlavor::Blosc2
         } else {
-            BloscLzFlavor::Blosc1 {
-                split: nstreams > 1,
-            }
+            // C passes the chunk's split decision, also for the (unsplit) leftover block.
+            BloscLzFlavor::Blosc1 { split: self.split }
         };
         let mut pos = 0usize;
         let mut all_zero = true;
@@ -383,7 +366,8 @@ impl<'p> Plan<'p> {
             }
             let csize_at = pos;
             pos += 4;
-            if blosc2 && let Some(&v) = stream.first().filter(|&&v| stream.iter().all(|&b| b == v)) {
+            if blosc2 && let Some(&v) = stream.first().filter(|&&v| stream.iter().all(|&b| b == v))
+            {
                 if v == 0 {
                     put_i32_signed(out, csize_at, 0);
                 } else {
@@ -437,7 +421,10 @@ enum Loc {
 }
 
 /// Applies the forward pipeline to `block`; returns where the filtered bytes are.
-#[expect(clippy::too_many_arguments, reason = "the block plus its scratch buffers")]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the block plus its scratch buffers"
+)]
 fn forward(
     pipeline: &[Filter],
     params: &CParams,

@@ -43,6 +43,10 @@ pub fn decompress(src: &[u8]) -> Result<Vec<u8>> {
 pub fn decompress_with(src: &[u8], params: &DParams) -> Result<Vec<u8>> {
     let h = ChunkHeader::parse(src)?;
     check_len(&h, src)?;
+    if h.special.is_none() && !h.is_memcpyed() && h.nbytes > 0 {
+        // Validate the block table before allocating what the header announces.
+        Chunk::new(&h, &src[..h.cbytes])?;
+    }
     let mut out = Vec::new();
     out.try_reserve_exact(h.nbytes)
         .map_err(|_| Error::OutputTooSmall {
@@ -268,10 +272,12 @@ fn fill_special(h: &ChunkHeader, src: &[u8], special: Special, dst: &mut [u8]) {
         Special::Nan => {
             if h.typesize == 4 {
                 let nan = 0x7FC0_0000u32.to_le_bytes();
-                dst.chunks_exact_mut(4).for_each(|c| c.copy_from_slice(&nan));
+                dst.chunks_exact_mut(4)
+                    .for_each(|c| c.copy_from_slice(&nan));
             } else {
                 let nan = 0x7FF8_0000_0000_0000u64.to_le_bytes();
-                dst.chunks_exact_mut(8).for_each(|c| c.copy_from_slice(&nan));
+                dst.chunks_exact_mut(8)
+                    .for_each(|c| c.copy_from_slice(&nan));
             }
         }
         Special::Value => {
@@ -393,11 +399,12 @@ impl<'a> Chunk<'a> {
             v2_split
         };
         let nstreams = if split { ts } else { 1 };
-        let moving = self
-            .h
-            .filters
-            .iter()
-            .any(|&f| matches!(f, FILTER_SHUFFLE | FILTER_BITSHUFFLE | FILTER_BYTEDELTA | FILTER_BYTEDELTA_BUGGY));
+        let moving = self.h.filters.iter().any(|&f| {
+            matches!(
+                f,
+                FILTER_SHUFFLE | FILTER_BITSHUFFLE | FILTER_BYTEDELTA | FILTER_BYTEDELTA_BUGGY
+            )
+        });
         if moving {
             s.reserve(bsize);
         }
@@ -445,7 +452,10 @@ impl<'a> Chunk<'a> {
             if csize == 0 {
                 stream.fill(0);
             } else if csize < 0 {
-                let token = *self.src.get(pos).ok_or(corrupt("run token past the chunk end"))?;
+                let token = *self
+                    .src
+                    .get(pos)
+                    .ok_or(corrupt("run token past the chunk end"))?;
                 pos += 1;
                 if token & 1 == 0 || csize < -255 {
                     return Err(corrupt("unsupported stream token"));

@@ -24,7 +24,13 @@ fn store(b: &mut [u8], i: usize, w: usize, x: u64) {
 /// DELTA encoding of one block. `block0` is the chunk's raw block 0 (the reference); `first`
 /// tells whether this block is block 0 itself. Trailing bytes past the last whole word are copied
 /// (C-Blosc2 leaves them unwritten; copying them keeps our chunks round-tripping).
-pub(crate) fn delta_encode(block0: &[u8], first: bool, typesize: usize, src: &[u8], dst: &mut [u8]) {
+pub(crate) fn delta_encode(
+    block0: &[u8],
+    first: bool,
+    typesize: usize,
+    src: &[u8],
+    dst: &mut [u8],
+) {
     let w = delta_word(typesize);
     let n = src.len() / w;
     if first {

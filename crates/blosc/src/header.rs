@@ -229,12 +229,12 @@ impl ChunkHeader {
         if h.special.is_none() {
             let format = flags >> 5;
             h.codec = match format {
-                6 if extended => Compressor::from_compcode(h.udcompcode).ok_or(
-                    Error::Unsupported {
+                6 if extended => {
+                    Compressor::from_compcode(h.udcompcode).ok_or(Error::Unsupported {
                         feature: "codec (plugin)",
                         value: i64::from(h.udcompcode),
-                    },
-                )?,
+                    })?
+                }
                 _ => Compressor::from_format_code(format).ok_or(Error::Unsupported {
                     feature: "codec format",
                     value: i64::from(format),
@@ -253,11 +253,7 @@ impl ChunkHeader {
         }
         if nbytes > 0 && blocksize_u > nbytes {
             if version == 2 {
-                return Err(bad(
-                    "blocksize",
-                    blocksize,
-                    "<= nbytes in a blosc1 chunk",
-                ));
+                return Err(bad("blocksize", blocksize, "<= nbytes in a blosc1 chunk"));
             }
             // C-Blosc2 clamps the block size to the chunk size.
             h.blocksize = nbytes;

@@ -1,87 +1,59 @@
-//! TEMPORARY stand-in (decoder only) until the real BloscLZ module lands.
+//! BloscLZ: the default codec of Blosc, a FastLZ-derived byte-oriented LZ77 format.
+//!
+//! Safe code only. The stream format is the same in every C-Blosc since 1.x (format notes §5.1):
+//!
+//! ```text
+//! stream      := literal (literal | match)* ; the stream ends after a literal run
+//! literal     := c:u8 (c < 32) byte{c + 1}   ; the first c has the 0x20 marker bit, ignored
+//! match       := c:u8 (c >= 32) ext* lo:u8 far?
+//!   L = c >> 5, hi = c & 31
+//!   ext         only when L = 7: bytes added to the length while they are 255, then one < 255
+//!   length      = L + 2, or 9 + sum(ext) when L = 7
+//!   distance    = hi * 256 + lo + 1, or, when hi = 31 and lo = 255 (far), 8192 + big-endian u16
+//! ```
+//!
+//! The encoder ([`Encoder`]) follows the C encoders' heuristics so that, at one thread, its
+//! streams are byte-identical to those of C-Blosc 1.21 (BloscLZ 2.5.1, [`Flavor::Blosc1`]) and of
+//! C-Blosc2 3.x (BloscLZ 2.5.3, [`Flavor::Blosc2`]). The two differ only in the entropy probe that
+//! decides whether a stream is worth compressing and in the minimum match length.
+//!
+//! # Trailing matches
+//!
+//! The C decoder checks for the end of the input after parsing a match but before copying it, so
+//! a match that ends the input is dropped; a short match whose distance byte is the last input byte
+//! is an error. In both cases C produces fewer bytes than asked (or fails), which Blosc rejects.
+//! [`decompress`] therefore rejects any stream that does not end with a literal run: it accepts
+//! exactly the streams C decodes to the full size, with the same output. C encoders never end a
+//! stream with a match, and neither does [`Encoder`].
 
-/// Which C encoder to follow.
+mod decode;
+mod encode;
+#[cfg(test)]
+mod tests;
+
+pub(crate) use decode::decompress;
+pub(crate) use encode::Encoder;
+
+/// Which C encoder's heuristics to follow.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Flavor {
-    /// BloscLZ 2.5.1 (C-Blosc1).
+    /// BloscLZ 2.5.1 as in C-Blosc 1.21 (Blosc1 chunks). `split`: whether this stream is one of the
+    /// per-byte streams of a split block (the 2.5.1 heuristic uses it).
+    ///
+    /// For byte-identical chunks pass what C passes: the chunk's split decision (`!dont_split`,
+    /// flag bit 4 clear), also for the leftover block, which C never splits but still compresses
+    /// with `split = true` when the chunk is split.
     Blosc1 {
-        /// Stream of a split block.
+        /// The chunk splits its blocks into streams (C's `!dont_split`).
         split: bool,
     },
-    /// BloscLZ 2.5.3 (C-Blosc2).
+    /// BloscLZ 2.5.3 as in C-Blosc2 3.x (Blosc2 chunks).
     Blosc2,
 }
 
-/// Encoder state.
-pub(crate) struct Encoder;
-
-impl Encoder {
-    pub(crate) fn new() -> Self {
-        Encoder
-    }
-    pub(crate) fn compress(&mut self, _src: &[u8], _dst: &mut [u8], _clevel: u8, _f: Flavor) -> usize {
-        0
-    }
-}
-
-/// Decode.
-pub(crate) fn decompress(src: &[u8], dst: &mut [u8]) -> Result<(), &'static str> {
-    if src.is_empty() {
-        return Err("empty");
-    }
-    let mut ip = 0usize;
-    let mut op = 0usize;
-    let mut ctrl = usize::from(src[0] & 31);
-    ip += 1;
-    loop {
-        if ctrl >= 32 {
-            let mut len = (ctrl >> 5) - 1;
-            let mut ofs = (ctrl & 31) << 8;
-            if len == 6 {
-                loop {
-                    let c = *src.get(ip).ok_or("eof")?;
-                    ip += 1;
-                    len += usize::from(c);
-                    if len > dst.len() {
-                        return Err("overrun");
-                    }
-                    if c != 255 {
-                        break;
-                    }
-                }
-            }
-            let code = usize::from(*src.get(ip).ok_or("eof")?);
-            ip += 1;
-            len += 3;
-            ofs += code;
-            if code == 255 && ofs == 31 * 256 + 255 {
-                let a = usize::from(*src.get(ip).ok_or("eof")?);
-                let b = usize::from(*src.get(ip + 1).ok_or("eof")?);
-                ip += 2;
-                ofs = (a << 8) + b + 8191;
-            }
-            let dist = ofs + 1;
-            if dist > op || op + len > dst.len() {
-                return Err("bad match");
-            }
-            for i in 0..len {
-                dst[op + i] = dst[op + i - dist];
-            }
-            op += len;
-        } else {
-            let n = ctrl + 1;
-            if op + n > dst.len() || ip + n > src.len() {
-                return Err("bad literal");
-            }
-            dst[op..op + n].copy_from_slice(&src[ip..ip + n]);
-            op += n;
-            ip += n;
-        }
-        if ip >= src.len() {
-            break;
-        }
-        ctrl = usize::from(src[ip]);
-        ip += 1;
-    }
-    if op == dst.len() { Ok(()) } else { Err("short") }
-}
+/// Longest literal run one control byte can describe.
+const MAX_COPY: usize = 32;
+/// Largest biased distance (distance - 1) of a near match; from here on matches are far.
+const MAX_DISTANCE: usize = 8191;
+/// The encoders accept candidates only below this (unbiased) distance.
+const MAX_FARDISTANCE: usize = 65535 + MAX_DISTANCE - 1;

@@ -1,73 +1,41 @@
-//! TEMPORARY stand-in (decoder only) until the real LZ4 module lands.
+//! LZ4 *block* codec as Blosc uses it: raw blocks, no frame, no size prefix.
+//!
+//! Blosc compresses every stream on its own with `LZ4_compress_fast(acceleration = 10 - clevel)` or
+//! `LZ4_compress_HC(level = clevel)` and decodes with `LZ4_decompress_safe` (or
+//! `LZ4_decompress_safe_usingDict` for Blosc2 chunks with a dictionary), always knowing the exact
+//! decompressed size. This module provides the same three operations:
+//!
+//! * [`Encoder`]: reusable compression state; [`Encoder::compress`] (fast, with acceleration) and
+//!   [`Encoder::compress_hc`] (hash chains + lazy matching).
+//! * [`decompress`] / [`decompress_with_dict`]: the hot path of every scan. Wide (16-byte) copies,
+//!   offset-pattern expansion for short overlapping matches and an exact tail near the end of the
+//!   output. With the `simd` feature the copy loops use raw pointer copies (`lz4/copy_simd.rs`);
+//!   without it an all-safe implementation (`lz4/copy.rs`) is used.
+//!
+//! Block format (the LZ4 spec): a sequence is a token (high nibble literal length, low nibble match
+//! length - 4, 15 meaning "more length bytes follow, each adding up to 255"), the literals, a 2-byte
+//! little-endian offset (1..=65535) and the extra match-length bytes. The last sequence has literals
+//! only. Encoders must leave the last 5 bytes as literals and start no match in the last 12 bytes.
 
-/// Encoder state.
-pub(crate) struct Encoder;
+mod copy;
+#[cfg(feature = "simd")]
+mod copy_simd;
+mod decode;
+mod encode;
+mod hc;
+#[cfg(test)]
+mod tests;
 
-impl Encoder {
-    pub(crate) fn new() -> Self {
-        Encoder
-    }
-    pub(crate) fn compress(&mut self, _src: &[u8], _dst: &mut [u8], _a: u32) -> usize {
-        0
-    }
-    pub(crate) fn compress_hc(&mut self, _src: &[u8], _dst: &mut [u8], _l: u32) -> usize {
-        0
-    }
-}
+pub(crate) use decode::{decompress, decompress_with_dict};
+pub(crate) use encode::Encoder;
 
-/// Decode.
-pub(crate) fn decompress(src: &[u8], dst: &mut [u8]) -> Result<(), &'static str> {
-    decompress_with_dict(src, dst, &[])
-}
-
-/// Decode with a dictionary.
-pub(crate) fn decompress_with_dict(src: &[u8], dst: &mut [u8], dict: &[u8]) -> Result<(), &'static str> {
-    let mut ip = 0;
-    let mut op = 0;
-    loop {
-        let token = *src.get(ip).ok_or("eof")?;
-        ip += 1;
-        let mut lit = usize::from(token >> 4);
-        if lit == 15 {
-            loop {
-                let b = *src.get(ip).ok_or("eof")?;
-                ip += 1;
-                lit += usize::from(b);
-                if b != 255 {
-                    break;
-                }
-            }
-        }
-        if ip + lit > src.len() || op + lit > dst.len() {
-            return Err("literal overrun");
-        }
-        dst[op..op + lit].copy_from_slice(&src[ip..ip + lit]);
-        ip += lit;
-        op += lit;
-        if ip == src.len() {
-            break;
-        }
-        let off = usize::from(*src.get(ip).ok_or("eof")?) | usize::from(*src.get(ip + 1).ok_or("eof")?) << 8;
-        ip += 2;
-        let mut ml = usize::from(token & 15);
-        if ml == 15 {
-            loop {
-                let b = *src.get(ip).ok_or("eof")?;
-                ip += 1;
-                ml += usize::from(b);
-                if b != 255 {
-                    break;
-                }
-            }
-        }
-        ml += 4;
-        if off == 0 || off > op + dict.len() || op + ml > dst.len() {
-            return Err("bad match");
-        }
-        for _ in 0..ml {
-            dst[op] = if off > op { dict[dict.len() + op - off] } else { dst[op - off] };
-            op += 1;
-        }
-    }
-    if op == dst.len() { Ok(()) } else { Err("short") }
-}
+/// Shortest match the format can express.
+const MIN_MATCH: usize = 4;
+/// The last `LAST_LITERALS` bytes of a block are always literals (spec "end of block" rule).
+const LAST_LITERALS: usize = 5;
+/// No match may start in the last `MF_LIMIT` bytes of a block.
+const MF_LIMIT: usize = 12;
+/// Inputs shorter than this are stored as a single literal run.
+const MIN_INPUT: usize = MF_LIMIT + 1;
+/// Largest offset the 2-byte field can hold.
+const MAX_DISTANCE: usize = 65_535;

@@ -1,0 +1,160 @@
+//! LZ4 block decoder (`LZ4_decompress_safe` and `LZ4_decompress_safe_usingDict` semantics).
+
+use super::MIN_MATCH;
+use super::copy::{CHUNK, Copier, copy_match_exact};
+
+/// Error for a stream that ends inside a sequence.
+const TRUNCATED: &str = "lz4 stream truncated";
+
+/// Decodes a raw LZ4 block into exactly `dst.len()` bytes.
+///
+/// # Errors
+/// When the stream is malformed, ends early, would write past `dst`, references data before the
+/// start of the output, or produces fewer than `dst.len()` bytes.
+pub(crate) fn decompress(src: &[u8], dst: &mut [u8]) -> Result<(), &'static str> {
+    decode::<Fast>(src, dst, &[])
+}
+
+/// Decodes a raw LZ4 block whose matches may reach back into `dict` (the history just before
+/// `dst[0]`; only its last 64 KiB can be referenced).
+///
+/// # Errors
+/// As [`decompress`]; references before the start of `dict` are errors too.
+pub(crate) fn decompress_with_dict(
+    src: &[u8],
+    dst: &mut [u8],
+    dict: &[u8],
+) -> Result<(), &'static str> {
+    decode::<Fast>(src, dst, dict)
+}
+
+/// The copy routines used by the public entry points.
+#[cfg(feature = "simd")]
+type Fast = super::copy_simd::Wide;
+/// The copy routines used by the public entry points.
+#[cfg(not(feature = "simd"))]
+type Fast = super::copy::Safe;
+
+/// Reads the extra length bytes after a nibble of 15. `limit` bounds the result (a length larger
+/// than the output can only be an error), which also keeps the sum from overflowing.
+#[inline(always)]
+fn read_extra_len(src: &[u8], ip: &mut usize, limit: usize) -> Result<usize, &'static str> {
+    let mut len = 0usize;
+    loop {
+        let b = *src.get(*ip).ok_or(TRUNCATED)?;
+        *ip += 1;
+        len += usize::from(b);
+        if b != 255 {
+            return Ok(len);
+        }
+        if len > limit {
+            return Err("lz4 length exceeds output size");
+        }
+    }
+}
+
+/// The decoder, generic over the copy routines so tests can run both implementations.
+///
+/// The common sequence (short literals, short match, far from the end of `dst`) costs one
+/// combined bounds check for the literals and one for the match; the copy routines repeat those
+/// checks for their own soundness and the compiler merges them after inlining.
+#[inline(always)]
+pub(super) fn decode<C: Copier>(
+    src: &[u8],
+    dst: &mut [u8],
+    dict: &[u8],
+) -> Result<(), &'static str> {
+    let mut ip = 0usize;
+    let mut op = 0usize;
+    loop {
+        let token = *src.get(ip).ok_or(TRUNCATED)?;
+        ip += 1;
+
+        let lit = usize::from(token >> 4);
+        if (lit < 15) & (ip + CHUNK <= src.len()) & (op + CHUNK <= dst.len()) {
+            C::copy16(src, ip, dst, op);
+            ip += lit;
+            op += lit;
+        } else {
+            let mut lit = lit;
+            if lit == 15 {
+                lit += read_extra_len(src, &mut ip, dst.len())?;
+            }
+            if lit > src.len() - ip {
+                return Err(TRUNCATED);
+            }
+            if lit > dst.len() - op {
+                return Err("lz4 literals overflow output");
+            }
+            C::copy_literals(src, ip, dst, op, lit);
+            ip += lit;
+            op += lit;
+        }
+
+        let Some(&[lo, hi]) = src.get(ip..ip + 2) else {
+            return finish(src, ip, dst, op);
+        };
+        ip += 2;
+        let offset = usize::from(u16::from_le_bytes([lo, hi]));
+
+        let mut len = usize::from(token & 15);
+        if len == 15 {
+            len += read_extra_len(src, &mut ip, dst.len())?;
+        }
+        len += MIN_MATCH;
+
+        if (offset == 0) | (offset > op) {
+            copy_from_dict(dst, op, offset, len, dict)?;
+        } else if op + len + 2 * CHUNK <= dst.len() {
+            C::copy_match_wide(dst, op - offset, op, len);
+        } else {
+            if len > dst.len() - op {
+                return Err("lz4 match overflows output");
+            }
+            copy_match_exact(dst, op - offset, op, len);
+        }
+        op += len;
+    }
+}
+
+/// The stream ended after a sequence's literals: fine only at the very end of both buffers.
+#[cold]
+fn finish(src: &[u8], ip: usize, dst: &[u8], op: usize) -> Result<(), &'static str> {
+    if ip != src.len() {
+        Err(TRUNCATED)
+    } else if op != dst.len() {
+        Err("lz4 stream ends before output is full")
+    } else {
+        Ok(())
+    }
+}
+
+/// A match that starts before `dst[0]` (or has the invalid offset 0): its first part comes from the tail of `dict`, the rest (if
+/// any) is an ordinary match into `dst`.
+#[cold]
+fn copy_from_dict(
+    dst: &mut [u8],
+    op: usize,
+    offset: usize,
+    len: usize,
+    dict: &[u8],
+) -> Result<(), &'static str> {
+    if offset == 0 {
+        return Err("lz4 match offset is zero");
+    }
+    if len > dst.len() - op {
+        return Err("lz4 match overflows output");
+    }
+    let back = offset - op;
+    if back > dict.len() {
+        return Err("lz4 match offset before start of output");
+    }
+    let start = dict.len() - back;
+    let from_dict = back.min(len);
+    dst[op..op + from_dict].copy_from_slice(&dict[start..start + from_dict]);
+    if from_dict < len {
+        // The rest continues at dst[0] with distance `op + from_dict`, possibly overlapping.
+        copy_match_exact(dst, 0, op + from_dict, len - from_dict);
+    }
+    Ok(())
+}
