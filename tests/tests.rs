@@ -1,4 +1,6 @@
 //! Integration tests of blz (one binary, as ripgrep does).
 
+mod corruption;
 mod golden;
+mod interop;
 mod util;
