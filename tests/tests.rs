@@ -3,4 +3,5 @@
 mod corruption;
 mod golden;
 mod interop;
+mod props;
 mod util;
