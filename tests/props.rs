@@ -2,8 +2,8 @@
 //! Case counts come from PROPTEST_CASES (default 64 here, so CI stays quick).
 
 use blz_blosc::{
-    CLevel, CParams, Compressor, DParams, Filter, Format, Shuffle, SplitMode, TypeSize,
-    decompress, decompress_with, getitem,
+    CLevel, CParams, Compressor, DParams, Filter, Format, Shuffle, SplitMode, TypeSize, decompress,
+    decompress_with, getitem,
 };
 use proptest::prelude::*;
 

@@ -1,4 +1,8 @@
 //! Integration tests of blz (one binary, as ripgrep does).
+#![allow(
+    clippy::cast_possible_truncation,
+    reason = "test data generators and manifest fields narrow known-small values"
+)]
 
 mod corruption;
 mod golden;

@@ -113,6 +113,10 @@ pub fn compress_into(src: &[u8], dst: &mut [u8], params: &CParams) -> Result<usi
     Ok(cbytes)
 }
 
+/// One thread's compressed blocks: the bytes, each block's length, whether all were zero runs;
+/// `None` when they did not fit.
+type GroupOutput = Option<(Vec<u8>, Vec<usize>, bool)>;
+
 /// Everything decided before the blocks are compressed.
 struct Plan<'p> {
     params: &'p CParams,
@@ -275,7 +279,7 @@ impl<'p> Plan<'p> {
         let per = self.nblocks.div_ceil(self.params.nthreads);
         let groups: Vec<usize> = (0..self.nblocks.div_ceil(per)).collect();
         let block0 = &src[self.block_range(0)];
-        let parts: Vec<Option<(Vec<u8>, Vec<usize>, bool)>> = groups
+        let parts: Vec<GroupOutput> = groups
             .par_iter()
             .map(|&g| {
                 with_scratch(|s| -> Result<_> {
@@ -457,7 +461,7 @@ fn forward(
                 let n = bsize / ts;
                 let n8 = if blosc2 {
                     n - n % 8
-                } else if n % 8 == 0 {
+                } else if n.is_multiple_of(8) {
                     n
                 } else {
                     0

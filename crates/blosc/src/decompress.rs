@@ -552,7 +552,7 @@ impl<'a> Chunk<'a> {
                     let n = bsize / ts;
                     let n8 = if h.version == 2 {
                         // C-Blosc1: a block whose element count is not a multiple of 8 is copied.
-                        if n % 8 == 0 { n } else { 0 }
+                        if n.is_multiple_of(8) { n } else { 0 }
                     } else {
                         n - n % 8
                     };

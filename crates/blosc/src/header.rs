@@ -201,14 +201,15 @@ impl ChunkHeader {
                         ));
                     }
                 }
-                Some(Special::Nan) => {
-                    if !matches!(typesize, 4 | 8) || nbytes % usize::from(typesize) != 0 {
-                        return Err(bad(
-                            "typesize",
-                            typesize,
-                            "4 or 8 dividing nbytes for a nan chunk",
-                        ));
-                    }
+                Some(Special::Nan)
+                    if !matches!(typesize, 4 | 8)
+                        || !nbytes.is_multiple_of(usize::from(typesize)) =>
+                {
+                    return Err(bad(
+                        "typesize",
+                        typesize,
+                        "4 or 8 dividing nbytes for a nan chunk",
+                    ));
                 }
                 _ => {}
             }

@@ -436,10 +436,10 @@ impl CParams {
         }
         match self.format {
             Format::Blosc1 => {
-                let ok = match self.filters.as_slice() {
-                    [] | [Filter::Shuffle] | [Filter::BitShuffle] => true,
-                    _ => false,
-                };
+                let ok = matches!(
+                    self.filters.as_slice(),
+                    [] | [Filter::Shuffle] | [Filter::BitShuffle]
+                );
                 if !ok {
                     return Err(Error::param(
                         "filters",
