@@ -6,3 +6,7 @@
 #![warn(clippy::unwrap_used)]
 
 pub use blz_blosc as blosc;
+
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeDoctests;
