@@ -169,3 +169,69 @@ fn our_encoder_round_trips_every_vector_input() {
         assert!(back == want, "{}: our chunk does not round-trip", v.id);
     }
 }
+
+/// The chunks of a C-Blosc2 contiguous frame, found the way a reader must: the msgpack header
+/// gives its length (int32 at byte 11), the trailer length sits 22 bytes before the end, chunks
+/// lie back to back in between, the last one holds the int64 chunk offsets (relative to the end
+/// of the header; a negative offset is a special chunk that is not stored).
+fn frame_chunks(frame: &[u8]) -> Vec<Result<&[u8], u8>> {
+    let be32 = |at: usize| u32::from_be_bytes(frame[at..at + 4].try_into().expect("4 bytes"));
+    assert_eq!(&frame[1..9], b"\xa8b2frame", "frame magic");
+    assert_eq!(frame[10], 0xd2, "header_len is an int32");
+    let header_len = be32(11) as usize;
+    let trailer_len = be32(frame.len() - 22) as usize;
+    let chunks_end = frame.len() - trailer_len;
+    let mut pos = header_len;
+    let mut last = pos;
+    while pos < chunks_end {
+        let h = ChunkHeader::parse(&frame[pos..]).expect("chunk header in frame");
+        last = pos;
+        pos += h.cbytes();
+    }
+    assert_eq!(pos, chunks_end, "chunks fill the chunk section");
+    let offsets = decompress(&frame[last..]).expect("offsets chunk decodes");
+    offsets
+        .chunks_exact(8)
+        .map(|o| {
+            let off = i64::from_le_bytes(o.try_into().expect("8 bytes"));
+            if off < 0 {
+                Err(o[7] & 0x7f)
+            } else {
+                let at = header_len + off as usize;
+                let h = ChunkHeader::parse(&frame[at..]).expect("chunk header");
+                Ok(&frame[at..at + h.cbytes()])
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn every_c_blosc2_frame_decodes_to_its_original() {
+    let dir = crate::util::vectors_dir();
+    let m: serde_json::Value =
+        serde_json::from_slice(&read(&dir.join("manifest.json"))).expect("json");
+    let frames = m["frames"].as_array().expect("frames");
+    assert_eq!(frames.len(), 6);
+    for f in frames {
+        let id = f["id"].as_str().expect("id");
+        let frame = read(&dir.join(f["frame_file"].as_str().expect("frame_file")));
+        let want = read(&dir.join(f["original_file"].as_str().expect("original_file")));
+        let sizes: Vec<usize> = f["chunks"]
+            .as_array()
+            .expect("chunks")
+            .iter()
+            .map(|c| c["nbytes"].as_u64().expect("nbytes") as usize)
+            .collect();
+        let chunks = frame_chunks(&frame);
+        assert_eq!(chunks.len(), sizes.len(), "{id}: chunk count");
+        let mut got = Vec::new();
+        for (c, n) in chunks.into_iter().zip(sizes) {
+            match c {
+                Ok(chunk) => got.extend(decompress(chunk).unwrap_or_else(|e| panic!("{id}: {e}"))),
+                Err(1) => got.resize(got.len() + n, 0),
+                Err(kind) => panic!("{id}: special chunk kind {kind} in the offsets"),
+            }
+        }
+        assert!(got == want, "{id}: frame content differs");
+    }
+}
