@@ -240,3 +240,59 @@ fn our_blosc1_headers_match_c_on_generated_inputs() {
     }
     assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
 }
+
+/// Writes, for every C-made vector, the chunk our encoder makes from the same input with the same
+/// parameters (`FOO.blosc` + the expected `FOO.bin`), for `c_decompress_check.py DIR --pairs` in
+/// ../shared/anchors (real C-Blosc1 and C-Blosc2). Run by hand:
+/// `BLZ_C_CHECK_DIR=/tmp/blz-c-check cargo test --test tests -- --ignored write_chunks_for_c_check`
+#[test]
+#[ignore = "writes files for a manual check with the C libraries (docs/compatibility.md)"]
+fn write_chunks_for_c_check() {
+    let dir = std::path::PathBuf::from(
+        std::env::var("BLZ_C_CHECK_DIR").unwrap_or_else(|_| "/tmp/blz-c-check".into()),
+    );
+    std::fs::create_dir_all(&dir).expect("output dir");
+    let mut n = 0;
+    for v in crate::util::vectors() {
+        let Some(input) = v.input_bytes() else {
+            continue;
+        };
+        let want = if v.lossy {
+            v.expected().expect("original")
+        } else {
+            input.clone()
+        };
+        for nthreads in [1, 2] {
+            let p = v.cparams().with_nthreads(nthreads);
+            let chunk = blz_blosc::compress(&input, &p).expect("compresses");
+            let name = format!("{}_blz_nt{nthreads}", v.id);
+            std::fs::write(dir.join(format!("{name}.blosc")), &chunk).expect("write");
+            std::fs::write(dir.join(format!("{name}.bin")), &want).expect("write");
+            n += 1;
+        }
+    }
+    // Extra: every codec x shuffle x typesize, Blosc1 and Blosc2, on structured data.
+    for codec in Compressor::ALL {
+        for shuffle in SHUFFLES {
+            for ts in TYPESIZES {
+                for format in [blz_blosc::Format::Blosc1, blz_blosc::Format::Blosc2] {
+                    if format == blz_blosc::Format::Blosc2 && codec == Compressor::Snappy {
+                        continue;
+                    }
+                    let src = data(ts, ts, 123_457, ts as u64);
+                    let p = CParams::default()
+                        .with_compressor(codec)
+                        .with_shuffle(shuffle)
+                        .with_typesize(TypeSize::new(ts))
+                        .with_format(format);
+                    let chunk = blz_blosc::compress(&src, &p).expect("compresses");
+                    let name = format!("gen_{codec}_{shuffle}_ts{ts}_{format:?}");
+                    std::fs::write(dir.join(format!("{name}.blosc")), &chunk).expect("write");
+                    std::fs::write(dir.join(format!("{name}.bin")), &src).expect("write");
+                    n += 1;
+                }
+            }
+        }
+    }
+    eprintln!("wrote {n} chunk pairs to {}", dir.display());
+}
