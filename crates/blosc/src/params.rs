@@ -456,6 +456,13 @@ impl CParams {
                         "blosclz, lz4, lz4hc, zlib or zstd in the blosc2 format",
                     ));
                 }
+                if self.filters.iter().skip(1).any(|f| *f == Filter::Delta) {
+                    return Err(Error::param(
+                        "filters",
+                        format!("{:?}", self.filters),
+                        "delta as the first filter (C-Blosc2 decodes it wrongly after another)",
+                    ));
+                }
                 for f in &self.filters {
                     if let Filter::TruncPrec(bits) = *f {
                         let ts = self.typesize.get();
