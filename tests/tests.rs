@@ -4,6 +4,7 @@
     reason = "test data generators and manifest fields narrow known-small values"
 )]
 
+mod carray;
 mod cli;
 mod corruption;
 mod golden;

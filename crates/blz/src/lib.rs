@@ -1,11 +1,50 @@
 //! # blz
 //!
-//! Compressed in-memory columnar containers over Blosc chunks. This crate is at its start: it
-//! re-exports the codec ([`blosc`]); `CArray<T>` and `CTable` come next.
+//! Compressed in-memory columnar containers over Blosc chunks.
+//!
+//! Memory is slow next to the CPU, so data kept compressed in RAM can be processed about as fast
+//! as raw data while holding several times more of it. A [`CArray<T>`] is one typed column held
+//! as independently compressed chunks (Blosc, through [`blosc`]) plus an uncompressed tail that
+//! takes appends; it reads, updates and reduces almost like a `Vec<T>`.
+//!
+//! ## Map
+//! - [`CArray`]: the column: build, append, `get`/`slice`/`take`, `set`, iterate, reduce, filter.
+//! - [`CArrayOptions`]: chunk length, codec parameters, cache, statistics.
+//! - [`ChunkCache`]: the byte-bounded cache of decompressed blocks shared by columns.
+//! - [`Element`], [`DType`], [`Timestamp`], [`TimeUnit`]: element types.
+//! - [`Stats`]: per-chunk statistics; [`Pred`]: predicates they can decide.
+//! - [`blosc`]: the codec crate, re-exported.
+//!
+//! ## Example
+//! ```
+//! use blz::{CArray, Pred};
+//! # fn main() -> blz::Result<()> {
+//! let a = CArray::<i64>::try_from_iter(0..2_000_000)?;
+//! assert_eq!(a.sum()?, 1_999_999 * 2_000_000 / 2);
+//! assert_eq!(a.count_where(Pred::Lt(10))?, 10);
+//! assert_eq!(a.take(&[5, 1_500_000, 3])?, vec![5, 1_500_000, 3]);
+//! println!("{a}");
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! ## Features
+//! - `simd` (default): forwarded to `blz-blosc` (SIMD filters, LZ4 wide copies).
 #![forbid(unsafe_code)]
 #![warn(clippy::unwrap_used)]
 
+mod cache;
+mod carray;
+mod dtype;
+mod error;
+mod stats;
+
 pub use blz_blosc as blosc;
+pub use cache::{CacheStats, ChunkCache, DEFAULT_CACHE_BYTES};
+pub use carray::{Blocks, CArray, CArrayOptions, Iter, Pred, default_chunklen};
+pub use dtype::{DType, Element, TimeUnit, Timestamp};
+pub use error::{Error, Result};
+pub use stats::Stats;
 
 #[cfg(doctest)]
 #[doc = include_str!("../../../README.md")]

@@ -1,0 +1,477 @@
+//! [`CArray<T>`]: one typed column held as compressed chunks plus an uncompressed tail.
+
+mod read;
+mod scan;
+mod write;
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::Arc;
+
+use blz_blosc::{CLevel, CParams, ChunkHeader, Compressor, Shuffle, TypeSize};
+use rayon::prelude::*;
+
+use crate::cache::ChunkCache;
+use crate::dtype::{DType, Element};
+use crate::error::{Error, Result};
+use crate::stats::Stats;
+
+pub use scan::{Blocks, Iter, Pred};
+
+/// Block size blz asks the codec for: small enough that random access decodes little and a
+/// decoded block stays in the L2 cache while it is reduced.
+const TARGET_BLOCK_BYTES: usize = 64 * 1024;
+
+/// One sealed chunk: exactly `chunklen` elements, compressed.
+#[derive(Clone)]
+pub(crate) struct Chunk<T: Element> {
+    /// The Blosc chunk.
+    pub(crate) data: Arc<[u8]>,
+    /// Generation: changes whenever the chunk is rewritten (the cache key).
+    pub(crate) gen_id: u64,
+    /// Block size in bytes, from the chunk header.
+    pub(crate) blocksize: usize,
+    pub(crate) stats: Stats<T>,
+}
+
+/// A typed column of compressed chunks plus an uncompressed tail that takes appends.
+///
+/// ```
+/// use blz::CArray;
+/// # fn main() -> blz::Result<()> {
+/// let mut a = CArray::<f64>::from_slice(&(0..1_000_000).map(f64::from).collect::<Vec<_>>())?;
+/// a.push(1e6)?;
+/// assert_eq!(a.len(), 1_000_001);
+/// assert_eq!(a.get(123_456)?, 123_456.0);
+/// assert_eq!(a.sum()?, 500_000_500_000.0);
+/// assert!(a.cbytes() * 5 < a.nbytes());
+/// # Ok(())
+/// # }
+/// ```
+pub struct CArray<T: Element> {
+    pub(crate) chunks: Vec<Chunk<T>>,
+    /// Chunks changed in place and not yet recompressed (decompressed, by chunk index).
+    pub(crate) dirty: BTreeMap<usize, Vec<T>>,
+    pub(crate) tail: Vec<T>,
+    pub(crate) chunklen: usize,
+    pub(crate) cparams: CParams,
+    pub(crate) dtype: DType,
+    pub(crate) cache: Arc<ChunkCache>,
+    pub(crate) owner: u64,
+    pub(crate) next_gen: u64,
+    pub(crate) use_stats: bool,
+}
+
+/// Options for building a [`CArray`].
+#[derive(Clone, Debug)]
+pub struct CArrayOptions {
+    /// Elements per chunk; `None` derives it from `expected_len` and the element size.
+    pub chunklen: Option<usize>,
+    /// Expected final length, used to choose `chunklen` (bcolz's `expectedlen`). Default 1 M.
+    pub expected_len: usize,
+    /// Codec parameters; `typesize` is set from the element type. Default LZ4 5 + shuffle.
+    pub cparams: CParams,
+    /// The cache of decompressed chunks; default the process-wide one.
+    pub cache: Option<Arc<ChunkCache>>,
+    /// Whether reductions and filters may use the per-chunk statistics. Default true.
+    pub use_stats: bool,
+    /// Run-time type, for timestamp units (`None`: the element type's).
+    pub dtype: Option<DType>,
+}
+
+impl Default for CArrayOptions {
+    fn default() -> Self {
+        CArrayOptions {
+            chunklen: None,
+            expected_len: 1 << 20,
+            cparams: CParams::default()
+                .with_compressor(Compressor::Lz4)
+                .with_clevel(CLevel::new(5))
+                .with_shuffle(Shuffle::Byte),
+            cache: None,
+            use_stats: true,
+            dtype: None,
+        }
+    }
+}
+
+impl CArrayOptions {
+    /// Sets `chunklen`.
+    pub fn with_chunklen(mut self, chunklen: usize) -> Self {
+        self.chunklen = Some(chunklen);
+        self
+    }
+    /// Sets `expected_len`.
+    pub fn with_expected_len(mut self, n: usize) -> Self {
+        self.expected_len = n;
+        self
+    }
+    /// Sets the codec parameters.
+    pub fn with_cparams(mut self, p: CParams) -> Self {
+        self.cparams = p;
+        self
+    }
+    /// Uses this cache.
+    pub fn with_cache(mut self, cache: Arc<ChunkCache>) -> Self {
+        self.cache = Some(cache);
+        self
+    }
+    /// Turns the use of statistics on or off.
+    pub fn with_stats(mut self, on: bool) -> Self {
+        self.use_stats = on;
+        self
+    }
+    /// Sets the run-time type (a timestamp unit).
+    pub fn with_dtype(mut self, dtype: DType) -> Self {
+        self.dtype = Some(dtype);
+        self
+    }
+}
+
+/// Chunk length for an expected column length: chunks of 16 KiB to 4 MiB, growing with the
+/// column, so small columns waste little and big ones give every thread whole chunks to work on.
+pub fn default_chunklen(expected_len: usize, elem_size: usize) -> usize {
+    let total = expected_len.saturating_mul(elem_size.max(1));
+    let bytes = match total {
+        0..=1_048_576 => (total / 4).next_power_of_two().clamp(16 << 10, 256 << 10),
+        1_048_577..=67_108_864 => 1 << 20,
+        _ => 4 << 20,
+    };
+    (bytes / elem_size.max(1)).max(1)
+}
+
+impl<T: Element> CArray<T> {
+    /// An empty column with default options.
+    pub fn new() -> Self {
+        match Self::with_options(CArrayOptions::default()) {
+            Ok(a) => a,
+            Err(e) => unreachable!("default options are valid: {e}"),
+        }
+    }
+
+    /// An empty column.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParam`] for a zero `chunklen`, bad codec parameters, or a `dtype` that
+    /// is not the element type's.
+    pub fn with_options(opts: CArrayOptions) -> Result<Self> {
+        let size = std::mem::size_of::<T>();
+        let chunklen = opts
+            .chunklen
+            .unwrap_or_else(|| default_chunklen(opts.expected_len, size));
+        if chunklen == 0 {
+            return Err(Error::param("chunklen", 0, "at least 1"));
+        }
+        if chunklen.saturating_mul(size) > blz_blosc::MAX_BUFFERSIZE {
+            return Err(Error::param("chunklen", chunklen, "chunks below 2 GiB"));
+        }
+        let dtype = opts.dtype.unwrap_or(T::DTYPE);
+        let same = match (dtype, T::DTYPE) {
+            (DType::Timestamp(_), DType::Timestamp(_)) => true,
+            (a, b) => a == b,
+        };
+        if !same {
+            return Err(Error::TypeMismatch {
+                expected: dtype,
+                got: T::DTYPE,
+            });
+        }
+        let mut cparams = opts.cparams.with_typesize(TypeSize::new(size));
+        if cparams.blocksize.is_none() {
+            cparams.blocksize = Some(forced_blocksize(&cparams, size));
+        }
+        cparams.validate()?;
+        let cache = opts.cache.unwrap_or_else(ChunkCache::global);
+        Ok(CArray {
+            chunks: Vec::new(),
+            dirty: BTreeMap::new(),
+            tail: Vec::new(),
+            chunklen,
+            cparams,
+            dtype,
+            owner: cache.new_owner(),
+            cache,
+            next_gen: 1,
+            use_stats: opts.use_stats,
+        })
+    }
+
+    /// A column holding a copy of `xs`.
+    ///
+    /// # Errors
+    /// As [`CArray::extend_from_slice`].
+    pub fn from_slice(xs: &[T]) -> Result<Self> {
+        let mut a = Self::with_options(CArrayOptions::default().with_expected_len(xs.len()))?;
+        a.extend_from_slice(xs)?;
+        Ok(a)
+    }
+
+    /// A column built from an iterator.
+    ///
+    /// # Errors
+    /// As [`CArray::extend_from_slice`].
+    pub fn try_from_iter(it: impl IntoIterator<Item = T>) -> Result<Self> {
+        let mut a = Self::new();
+        a.extend(it)?;
+        Ok(a)
+    }
+
+    /// Number of elements.
+    pub fn len(&self) -> usize {
+        self.chunks.len() * self.chunklen + self.tail.len()
+    }
+
+    /// Whether the column is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Elements per chunk.
+    pub fn chunklen(&self) -> usize {
+        self.chunklen
+    }
+
+    /// Number of sealed chunks (the tail not counted).
+    pub fn nchunks(&self) -> usize {
+        self.chunks.len()
+    }
+
+    /// The run-time element type.
+    pub fn dtype(&self) -> DType {
+        self.dtype
+    }
+
+    /// The codec parameters of the chunks.
+    pub fn cparams(&self) -> &CParams {
+        &self.cparams
+    }
+
+    /// Uncompressed size in bytes.
+    pub fn nbytes(&self) -> usize {
+        self.len() * std::mem::size_of::<T>()
+    }
+
+    /// Memory used by the data: compressed chunks, plus the tail and chunks changed in place
+    /// (held uncompressed until recompressed).
+    pub fn cbytes(&self) -> usize {
+        let size = std::mem::size_of::<T>();
+        self.chunks
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                if self.dirty.contains_key(&i) {
+                    self.chunklen * size
+                } else {
+                    c.data.len()
+                }
+            })
+            .sum::<usize>()
+            + self.tail.len() * size
+    }
+
+    /// Compression ratio, `nbytes / cbytes` (1.0 for an empty column).
+    pub fn ratio(&self) -> f64 {
+        let c = self.cbytes();
+        if c == 0 {
+            1.0
+        } else {
+            self.nbytes() as f64 / c as f64
+        }
+    }
+
+    /// The cache this column reads through.
+    pub fn cache(&self) -> &Arc<ChunkCache> {
+        &self.cache
+    }
+
+    /// Whether reductions and filters use the per-chunk statistics.
+    pub fn uses_stats(&self) -> bool {
+        self.use_stats
+    }
+
+    /// Turns the use of statistics on or off (they are always kept up to date).
+    pub fn set_use_stats(&mut self, on: bool) {
+        self.use_stats = on;
+    }
+
+    /// Statistics of the whole column.
+    ///
+    /// # Errors
+    /// If a chunk fails to decompress (changed chunks are summarised from their data).
+    pub fn stats(&self) -> Result<Stats<T>> {
+        let mut s = Stats::default();
+        for (i, c) in self.chunks.iter().enumerate() {
+            s = s.merge(match self.dirty.get(&i) {
+                Some(d) => Stats::of(d),
+                None => c.stats,
+            });
+        }
+        Ok(s.merge(Stats::of(&self.tail)))
+    }
+
+    /// Compresses one full chunk of elements.
+    pub(crate) fn seal(&self, xs: &[T]) -> Result<(Arc<[u8]>, usize, Stats<T>)> {
+        let bytes: &[u8] = bytemuck::cast_slice(T::to_raw(xs));
+        let data = blz_blosc::compress(bytes, &self.cparams)?;
+        let blocksize = ChunkHeader::parse(&data)?.blocksize();
+        let block_elems = (blocksize / std::mem::size_of::<T>()).max(1);
+        Ok((
+            Arc::from(data),
+            blocksize,
+            Stats::of_blocks(xs, block_elems),
+        ))
+    }
+
+    pub(crate) fn new_gen(&mut self) -> u64 {
+        self.next_gen += 1;
+        self.next_gen
+    }
+
+    /// Appends one element.
+    ///
+    /// # Errors
+    /// If sealing a full tail into a chunk fails (bad codec parameters).
+    pub fn push(&mut self, x: T) -> Result<()> {
+        self.tail.push(x);
+        if self.tail.len() == self.chunklen {
+            self.seal_tail()?;
+        }
+        Ok(())
+    }
+
+    fn seal_tail(&mut self) -> Result<()> {
+        let tail = std::mem::take(&mut self.tail);
+        let (data, blocksize, stats) = self.seal(&tail)?;
+        let gen_id = self.new_gen();
+        self.chunks.push(Chunk {
+            data,
+            gen_id,
+            blocksize,
+            stats,
+        });
+        self.tail = tail;
+        self.tail.clear();
+        Ok(())
+    }
+
+    /// Appends a slice; full chunks are compressed in parallel.
+    ///
+    /// # Errors
+    /// If compression fails (bad codec parameters); nothing is appended then.
+    pub fn extend_from_slice(&mut self, mut xs: &[T]) -> Result<()> {
+        if !self.tail.is_empty() {
+            let take = (self.chunklen - self.tail.len()).min(xs.len());
+            self.tail.extend_from_slice(&xs[..take]);
+            xs = &xs[take..];
+            if self.tail.len() == self.chunklen {
+                self.seal_tail()?;
+            }
+        }
+        let full = xs.len() / self.chunklen * self.chunklen;
+        if full > 0 {
+            let sealed: Vec<_> = xs[..full]
+                .par_chunks(self.chunklen)
+                .map(|c| self.seal(c))
+                .collect::<Result<_>>()?;
+            for (data, blocksize, stats) in sealed {
+                let gen_id = self.new_gen();
+                self.chunks.push(Chunk {
+                    data,
+                    gen_id,
+                    blocksize,
+                    stats,
+                });
+            }
+        }
+        self.tail.extend_from_slice(&xs[full..]);
+        Ok(())
+    }
+
+    /// Appends the elements of an iterator.
+    ///
+    /// # Errors
+    /// As [`CArray::push`].
+    pub fn extend(&mut self, it: impl IntoIterator<Item = T>) -> Result<()> {
+        let mut buf = Vec::with_capacity(self.chunklen.min(1 << 16));
+        for x in it {
+            buf.push(x);
+            if buf.len() == buf.capacity() {
+                self.extend_from_slice(&buf)?;
+                buf.clear();
+            }
+        }
+        self.extend_from_slice(&buf)
+    }
+}
+
+impl<T: Element> Default for CArray<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The forced block size that makes Blosc1 blocks of about [`TARGET_BLOCK_BYTES`]: C-Blosc1
+/// multiplies a forced size by the typesize when it splits blocks (FORWARD_COMPAT rule).
+fn forced_blocksize(p: &CParams, size: usize) -> usize {
+    let splits = p.compressor != Compressor::Zstd && size <= 16 && p.shuffle == Shuffle::Byte;
+    if splits {
+        (TARGET_BLOCK_BYTES / size).max(128)
+    } else {
+        TARGET_BLOCK_BYTES
+    }
+}
+
+impl<T: Element> fmt::Display for CArray<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "carray(({},), {})  nbytes: {}; cbytes: {}; ratio: {:.2}",
+            self.len(),
+            self.dtype,
+            human(self.nbytes()),
+            human(self.cbytes()),
+            self.ratio()
+        )?;
+        writeln!(
+            f,
+            "  cparams := {} clevel={} {} (chunklen={}, chunks={}, tail={})",
+            self.cparams.compressor,
+            self.cparams.clevel.get(),
+            self.cparams.shuffle,
+            self.chunklen,
+            self.chunks.len(),
+            self.tail.len()
+        )?;
+        let head: Vec<T> = self.slice(0..self.len().min(5)).unwrap_or_default();
+        write!(f, "  [")?;
+        for (i, x) in head.iter().enumerate() {
+            if i > 0 {
+                write!(f, ", ")?;
+            }
+            write!(f, "{x:?}")?;
+        }
+        if self.len() > 5 {
+            write!(f, ", ...")?;
+        }
+        write!(f, "]")
+    }
+}
+
+impl<T: Element> fmt::Debug for CArray<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+fn human(n: usize) -> String {
+    let n = n as f64;
+    if n >= 1e9 {
+        format!("{:.2} GB", n / 1e9)
+    } else if n >= 1e6 {
+        format!("{:.2} MB", n / 1e6)
+    } else if n >= 1e3 {
+        format!("{:.2} KB", n / 1e3)
+    } else {
+        format!("{n} B")
+    }
+}

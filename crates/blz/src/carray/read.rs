@@ -1,0 +1,276 @@
+//! Reading: single elements (through the block cache), ranges, stepped ranges, `take`, masks.
+
+use std::ops::Range;
+use std::sync::Arc;
+
+use rayon::prelude::*;
+
+use super::CArray;
+use crate::dtype::Element;
+use crate::error::{Error, Result};
+
+impl<T: Element> CArray<T> {
+    pub(crate) fn check_range(&self, r: &Range<usize>) -> Result<()> {
+        if r.start > r.end || r.end > self.len() {
+            return Err(Error::RangeOutOfBounds {
+                start: r.start,
+                end: r.end,
+                len: self.len(),
+            });
+        }
+        Ok(())
+    }
+
+    fn corrupt(chunk: usize) -> Error {
+        Error::CorruptChunk {
+            chunk,
+            reason: "decompressed bytes are not valid elements",
+        }
+    }
+
+    /// Elements per block of chunk `c`.
+    pub(crate) fn block_elems(&self, c: usize) -> usize {
+        (self.chunks[c].blocksize / std::mem::size_of::<T>()).max(1)
+    }
+
+    /// Decodes elements `[start, start + out.len())` of sealed chunk `c` (not dirty) into `out`.
+    pub(crate) fn decode_into(&self, c: usize, start: usize, out: &mut [T]) -> Result<()> {
+        let size = std::mem::size_of::<T>();
+        if let Some(raw) = T::raw_mut(out) {
+            let bytes: &mut [u8] = bytemuck::cast_slice_mut(raw);
+            blz_blosc::getitem(
+                &self.chunks[c].data,
+                start,
+                bytes.len() / size.max(1),
+                bytes,
+            )?;
+            return Ok(());
+        }
+        let mut raw = vec![0u8; std::mem::size_of_val(out)];
+        blz_blosc::getitem(&self.chunks[c].data, start, out.len(), &mut raw)?;
+        let rawt: Vec<T::Raw> = bytemuck::allocation::pod_collect_to_vec(&raw);
+        let view = T::from_raw(&rawt).ok_or_else(|| Self::corrupt(c))?;
+        out.copy_from_slice(view);
+        Ok(())
+    }
+
+    /// Block `b` of sealed chunk `c`, decompressed, through the cache.
+    fn cached_block(&self, c: usize, b: usize) -> Result<Arc<[u8]>> {
+        let chunk = &self.chunks[c];
+        let be = self.block_elems(c);
+        let key = (
+            self.owner,
+            chunk.gen_id,
+            u32::try_from(b).unwrap_or(u32::MAX),
+        );
+        self.cache.get_or_load(key, || {
+            let start = b * be;
+            let n = be.min(self.chunklen - start);
+            let mut v = vec![0u8; n * std::mem::size_of::<T>()];
+            blz_blosc::getitem(&chunk.data, start, n, &mut v)?;
+            Ok(Arc::from(v))
+        })
+    }
+
+    fn element_of_block(block: &[u8], i: usize, c: usize) -> Result<T> {
+        let size = std::mem::size_of::<T>();
+        let raw: T::Raw = bytemuck::pod_read_unaligned(&block[i * size..(i + 1) * size]);
+        T::from_raw(std::slice::from_ref(&raw))
+            .map(|v| v[0])
+            .ok_or_else(|| Self::corrupt(c))
+    }
+
+    /// The element at `i`.
+    ///
+    /// # Errors
+    /// [`Error::IndexOutOfBounds`] when `i >= len`.
+    pub fn get(&self, i: usize) -> Result<T> {
+        if i >= self.len() {
+            return Err(Error::IndexOutOfBounds {
+                index: i,
+                len: self.len(),
+            });
+        }
+        let c = i / self.chunklen;
+        let off = i % self.chunklen;
+        if c == self.chunks.len() {
+            return Ok(self.tail[off]);
+        }
+        if let Some(d) = self.dirty.get(&c) {
+            return Ok(d[off]);
+        }
+        let be = self.block_elems(c);
+        let block = self.cached_block(c, off / be)?;
+        Self::element_of_block(&block, off % be, c)
+    }
+
+    /// Copies elements `range` into `out` (of the same length).
+    ///
+    /// # Errors
+    /// [`Error::RangeOutOfBounds`], or [`Error::LengthMismatch`] when `out` has another length.
+    pub fn slice_into(&self, range: Range<usize>, out: &mut [T]) -> Result<()> {
+        self.check_range(&range)?;
+        if out.len() != range.len() {
+            return Err(Error::LengthMismatch {
+                what: "output buffer",
+                got: out.len(),
+                expected: range.len(),
+            });
+        }
+        let mut pos = range.start;
+        let mut o = 0;
+        while pos < range.end {
+            let c = pos / self.chunklen;
+            let off = pos % self.chunklen;
+            let n = (self.chunklen - off).min(range.end - pos);
+            let dst = &mut out[o..o + n];
+            if c == self.chunks.len() {
+                dst.copy_from_slice(&self.tail[off..off + n]);
+            } else if let Some(d) = self.dirty.get(&c) {
+                dst.copy_from_slice(&d[off..off + n]);
+            } else {
+                self.decode_into(c, off, dst)?;
+            }
+            pos += n;
+            o += n;
+        }
+        Ok(())
+    }
+
+    /// Elements `range` as a new vector.
+    ///
+    /// # Errors
+    /// [`Error::RangeOutOfBounds`].
+    pub fn slice(&self, range: Range<usize>) -> Result<Vec<T>> {
+        self.check_range(&range)?;
+        let mut out = vec![T::default(); range.len()];
+        self.slice_into(range, &mut out)?;
+        Ok(out)
+    }
+
+    /// Every `step`-th element of `range`, starting at `range.start`.
+    ///
+    /// # Errors
+    /// [`Error::RangeOutOfBounds`]; [`Error::InvalidParam`] for `step == 0`.
+    pub fn slice_step(&self, range: Range<usize>, step: usize) -> Result<Vec<T>> {
+        self.check_range(&range)?;
+        if step == 0 {
+            return Err(Error::param("step", 0, "at least 1"));
+        }
+        if step == 1 {
+            return self.slice(range);
+        }
+        let mut out = Vec::with_capacity(range.len().div_ceil(step));
+        self.scan_range(range.clone(), |start, xs| {
+            // First index >= start that is on the step grid.
+            let first = if start <= range.start {
+                range.start
+            } else {
+                range.start + (start - range.start).div_ceil(step) * step
+            };
+            let mut i = first;
+            while i < start + xs.len() {
+                out.push(xs[i - start]);
+                i += step;
+            }
+        })?;
+        Ok(out)
+    }
+
+    /// The elements at `indices` (any order, repeats allowed), in that order. Indices are grouped
+    /// by chunk so each block is decoded at most once.
+    ///
+    /// # Errors
+    /// [`Error::IndexOutOfBounds`] for the first bad index.
+    pub fn take(&self, indices: &[usize]) -> Result<Vec<T>> {
+        let len = self.len();
+        if let Some(&bad) = indices.iter().find(|&&i| i >= len) {
+            return Err(Error::IndexOutOfBounds { index: bad, len });
+        }
+        let sorted = indices.windows(2).all(|w| w[0] <= w[1]);
+        let order: Vec<usize> = if sorted {
+            (0..indices.len()).collect()
+        } else {
+            let mut o: Vec<usize> = (0..indices.len()).collect();
+            o.sort_unstable_by_key(|&k| indices[k]);
+            o
+        };
+        // Runs of positions (in `order`) that fall in the same chunk, fetched in parallel.
+        let mut groups: Vec<Range<usize>> = Vec::new();
+        let mut s = 0;
+        while s < order.len() {
+            let c = indices[order[s]] / self.chunklen;
+            let mut e = s + 1;
+            while e < order.len() && indices[order[e]] / self.chunklen == c {
+                e += 1;
+            }
+            groups.push(s..e);
+            s = e;
+        }
+        let parts: Vec<Vec<T>> = groups
+            .par_iter()
+            .map(|g| {
+                let c = indices[order[g.start]] / self.chunklen;
+                let mut vals = Vec::with_capacity(g.len());
+                if c == self.chunks.len() || self.dirty.contains_key(&c) {
+                    let data = self.dirty.get(&c).map_or(&self.tail[..], |d| &d[..]);
+                    for &k in &order[g.clone()] {
+                        vals.push(data[indices[k] % self.chunklen]);
+                    }
+                    return Ok(vals);
+                }
+                let be = self.block_elems(c);
+                let mut cur: Option<(usize, Arc<[u8]>)> = None;
+                for &k in &order[g.clone()] {
+                    let off = indices[k] % self.chunklen;
+                    let b = off / be;
+                    let block = match &cur {
+                        Some((cb, blk)) if *cb == b => blk.clone(),
+                        _ => {
+                            let blk = self.cached_block(c, b)?;
+                            cur = Some((b, blk.clone()));
+                            blk
+                        }
+                    };
+                    vals.push(Self::element_of_block(&block, off % be, c)?);
+                }
+                Ok(vals)
+            })
+            .collect::<Result<_>>()?;
+        let mut out = vec![T::default(); indices.len()];
+        for (g, vals) in groups.iter().zip(parts) {
+            for (&k, v) in order[g.clone()].iter().zip(vals) {
+                out[k] = v;
+            }
+        }
+        Ok(out)
+    }
+
+    /// The elements where `mask` is true (`mask.len()` must equal `len`).
+    ///
+    /// # Errors
+    /// [`Error::LengthMismatch`] when the mask has another length.
+    pub fn filter_mask(&self, mask: &[bool]) -> Result<Vec<T>> {
+        if mask.len() != self.len() {
+            return Err(Error::LengthMismatch {
+                what: "mask",
+                got: mask.len(),
+                expected: self.len(),
+            });
+        }
+        let mut out = Vec::new();
+        self.scan_range(0..self.len(), |start, xs| {
+            let m = &mask[start..start + xs.len()];
+            out.extend(xs.iter().zip(m).filter(|(_, k)| **k).map(|(x, _)| *x));
+        })?;
+        Ok(out)
+    }
+
+    /// The whole column as a vector.
+    ///
+    /// # Errors
+    /// If a chunk fails to decompress.
+    pub fn to_vec(&self) -> Result<Vec<T>> {
+        self.slice(0..self.len())
+    }
+}

@@ -1,0 +1,92 @@
+//! Per-chunk statistics, computed when a chunk is sealed and kept exact across updates.
+
+use crate::dtype::Element;
+
+/// Summary of a run of elements: min and max ignore NaNs (`None` when every value is NaN or
+/// there are none); `sum` follows IEEE rules (a NaN makes it NaN).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Stats<T: Element> {
+    /// Smallest non-NaN value.
+    pub min: Option<T>,
+    /// Largest non-NaN value.
+    pub max: Option<T>,
+    /// Sum of the values (see [`Element::Acc`]); NaN if any value is NaN.
+    pub sum: T::Acc,
+    /// Number of elements.
+    pub count: usize,
+    /// Number of NaNs.
+    pub nan_count: usize,
+}
+
+impl<T: Element> Default for Stats<T> {
+    fn default() -> Self {
+        Stats {
+            min: None,
+            max: None,
+            sum: T::Acc::default(),
+            count: 0,
+            nan_count: 0,
+        }
+    }
+}
+
+impl<T: Element> Stats<T> {
+    /// Statistics of a slice, summed in one run.
+    pub fn of(xs: &[T]) -> Self {
+        Self::of_blocks(xs, xs.len().max(1))
+    }
+
+    /// Statistics of a slice whose sum is taken block by block (`block` elements at a time)
+    /// and the block sums added in order: the same association as a block-wise scan, so a sum
+    /// from statistics equals a sum from the data bit for bit.
+    pub fn of_blocks(xs: &[T], block: usize) -> Self {
+        let mut s = Stats {
+            count: xs.len(),
+            ..Stats::default()
+        };
+        let mut nan = 0usize;
+        let mut min: Option<T> = None;
+        let mut max: Option<T> = None;
+        for &x in xs {
+            if x.is_nan() {
+                nan += 1;
+                continue;
+            }
+            match min {
+                Some(m) if x >= m => {}
+                _ => min = Some(x),
+            }
+            match max {
+                Some(m) if x <= m => {}
+                _ => max = Some(x),
+            }
+        }
+        s.min = min;
+        s.max = max;
+        s.nan_count = nan;
+        s.sum = block_sum(xs, block);
+        s
+    }
+
+    /// Combines the statistics of two runs (`self` first).
+    pub fn merge(self, o: Self) -> Self {
+        let pick = |a: Option<T>, b: Option<T>, less: bool| match (a, b) {
+            (Some(x), Some(y)) => Some(if (y < x) == less { y } else { x }),
+            (x, None) => x,
+            (None, y) => y,
+        };
+        Stats {
+            min: pick(self.min, o.min, true),
+            max: pick(self.max, o.max, false),
+            sum: T::acc_merge(self.sum, o.sum),
+            count: self.count + o.count,
+            nan_count: self.nan_count + o.nan_count,
+        }
+    }
+}
+
+/// Sum of `xs` taken `block` elements at a time, block sums added in order. NaNs propagate.
+pub(crate) fn block_sum<T: Element>(xs: &[T], block: usize) -> T::Acc {
+    xs.chunks(block.max(1))
+        .fold(T::Acc::default(), |a, b| T::acc_merge(a, T::sum_slice(b)))
+}
