@@ -475,3 +475,45 @@ fn human(n: usize) -> String {
         format!("{n} B")
     }
 }
+
+#[cfg(feature = "ndarray")]
+impl<T: Element> CArray<T> {
+    /// A column holding a copy of a 1-D ndarray view (contiguous or strided).
+    ///
+    /// # Errors
+    /// As [`CArray::extend_from_slice`].
+    pub fn from_ndarray(view: ndarray::ArrayView1<'_, T>) -> Result<Self> {
+        match view.as_slice() {
+            Some(s) => Self::from_slice(s),
+            None => {
+                let mut a =
+                    Self::with_options(CArrayOptions::default().with_expected_len(view.len()))?;
+                a.extend(view.iter().copied())?;
+                Ok(a)
+            }
+        }
+    }
+
+    /// The whole column as an owned 1-D ndarray.
+    ///
+    /// # Errors
+    /// If a chunk fails to decompress.
+    pub fn to_ndarray(&self) -> Result<ndarray::Array1<T>> {
+        Ok(ndarray::Array1::from_vec(self.to_vec()?))
+    }
+}
+
+#[cfg(all(test, feature = "ndarray"))]
+mod ndarray_tests {
+    use super::*;
+
+    #[test]
+    fn ndarray_views_round_trip() {
+        let a = ndarray::Array1::from_iter((0..10_000).map(|i| i as f32 * 0.5));
+        let c = CArray::from_ndarray(a.view()).unwrap();
+        assert_eq!(c.to_ndarray().unwrap(), a);
+        let strided = a.slice_axis(ndarray::Axis(0), ndarray::Slice::new(0, None, 3));
+        let c = CArray::from_ndarray(strided).unwrap();
+        assert_eq!(c.to_ndarray().unwrap(), strided.to_owned());
+    }
+}
