@@ -6,11 +6,13 @@
 //! decompressed size. This module provides the same three operations:
 //!
 //! * [`Encoder`]: reusable compression state; [`Encoder::compress`] (fast, with acceleration) and
-//!   [`Encoder::compress_hc`] (hash chains + lazy matching).
-//! * [`decompress`] / [`decompress_with_dict`]: the hot path of every scan. Wide (16-byte) copies,
-//!   offset-pattern expansion for short overlapping matches and an exact tail near the end of the
-//!   output. With the `simd` feature the copy loops use raw pointer copies (`lz4/copy_simd.rs`);
-//!   without it an all-safe implementation (`lz4/copy.rs`) is used.
+//!   [`Encoder::compress_hc`] (C's LZ4HC strategies: two hash tables for levels 1..=2, hash
+//!   chains with an overlapping-match parse from level 3, so ratios and speeds track C's).
+//! * [`decompress`] / [`decompress_with_dict`]: the hot path of every scan. A fast loop decodes
+//!   whole sequences with one bounds check each while both buffers have room to spare (fixed-size
+//!   copies, 8-byte pieces and offset patterns for close matches); an exactly checked general
+//!   path handles the rest and the end of the block. With the `simd` feature the copies use raw
+//!   pointers (`lz4/copy_simd.rs`); without it an all-safe implementation (`lz4/copy.rs`) is used.
 //!
 //! Block format (the LZ4 spec): a sequence is a token (high nibble literal length, low nibble match
 //! length - 4, 15 meaning "more length bytes follow, each adding up to 255"), the literals, a 2-byte

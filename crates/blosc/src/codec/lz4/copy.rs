@@ -22,6 +22,40 @@ pub(super) trait Copier {
     /// (overlap repeats the pattern of period `d - m`); caller guarantees
     /// `d + len + 32 <= dst.len()`, the slack the wide stores may overwrite.
     fn copy_match_wide(dst: &mut [u8], m: usize, d: usize, len: usize);
+
+    /// Decodes whole sequences starting at `src[ip]` / `dst[op]` for as long as both buffers
+    /// have [`FAST_SRC`] / [`FAST_DST`] bytes of room left and the sequences are ones it handles
+    /// (always: literal run under 15, match under 19, offset within `dst[..op]`; the `simd` one
+    /// also takes long runs that fit with room to spare). Returns the positions after the last
+    /// sequence decoded. Stops at the first other sequence without consuming it: bytes it may
+    /// already have written at or after `op` are rewritten identically by the general path.
+    fn fast_sequences(src: &[u8], ip: usize, dst: &mut [u8], op: usize) -> (usize, usize);
+}
+
+/// Input room (from the token) for a fast sequence: token, up to 14 literals read as one
+/// 16-byte chunk, whose bytes also cover the 2-byte offset.
+pub(super) const FAST_SRC: usize = 1 + CHUNK;
+/// Output room for a fast sequence: up to 14 literals (written as 16 bytes), then a match of at
+/// most 18 bytes written as at most 32 (or, after a long literal run, `copy_match_wide`'s 18 + 32).
+pub(super) const FAST_DST: usize = 64;
+
+/// Reads the extra length bytes after a nibble of 15 at `src[*at..]`; `None` if the input ends
+/// first or the length exceeds `limit` (the caller's room, which also rules out overflow).
+#[cfg(feature = "simd")]
+#[inline(always)]
+pub(super) fn extra_len(src: &[u8], at: &mut usize, limit: usize) -> Option<usize> {
+    let mut len = 0usize;
+    loop {
+        let b = *src.get(*at)?;
+        *at += 1;
+        len += usize::from(b);
+        if b != 255 {
+            return Some(len);
+        }
+        if len > limit {
+            return None;
+        }
+    }
 }
 
 /// Safe implementation: slice copies with bounds checks, same chunking as the `simd` one.
@@ -48,6 +82,40 @@ impl Copier for Safe {
         } else {
             dst[d..d + len].copy_from_slice(&src[s..s + len]);
         }
+    }
+
+    #[inline(always)]
+    fn fast_sequences(src: &[u8], ip: usize, dst: &mut [u8], op: usize) -> (usize, usize) {
+        let (mut ip, mut op) = (ip, op);
+        while ip + FAST_SRC <= src.len() && op + FAST_DST <= dst.len() {
+            let token = src[ip];
+            let (lit, len) = (usize::from(token >> 4), usize::from(token & 15));
+            if (lit == 15) | (len == 15) {
+                break;
+            }
+            let len = len + super::MIN_MATCH;
+            let at = ip + 1 + lit;
+            let offset = usize::from(u16::from_le_bytes([src[at], src[at + 1]]));
+            let d = op + lit;
+            if offset.wrapping_sub(1) >= d {
+                break;
+            }
+            dst[op..op + CHUNK].copy_from_slice(&src[ip + 1..ip + 1 + CHUNK]);
+            let m = d - offset;
+            if offset >= 8 {
+                // 8-byte pieces never overlap their own source; 8 + 8 + 2 >= 18 bytes.
+                dst.copy_within(m..m + 8, d);
+                dst.copy_within(m + 8..m + 16, d + 8);
+                dst.copy_within(m + 16..m + 18, d + 16);
+            } else {
+                let (pat, step) = pattern(dst, m, offset);
+                dst[d..d + CHUNK].copy_from_slice(&pat);
+                dst[d + step..d + step + CHUNK].copy_from_slice(&pat);
+            }
+            ip = at + 2;
+            op = d + len;
+        }
+        (ip, op)
     }
 
     #[inline(always)]
@@ -124,6 +192,23 @@ const PATTERNS: ([u128; CHUNK], [usize; CHUNK]) = {
 pub(super) fn pattern(dst: &[u8], m: usize, offset: usize) -> ([u8; CHUNK], usize) {
     let mut seed = [0u8; CHUNK];
     seed.copy_from_slice(&dst[m..m + CHUNK]);
+    pattern_of(seed, offset)
+}
+
+/// [`pattern`] for offsets 1..8 from the 8 bytes at the match source (a smaller load than 16
+/// bytes, which more often comes straight from one recent store).
+#[cfg(feature = "simd")]
+#[inline(always)]
+pub(super) fn pattern_small(seed: u64, offset: usize) -> ([u8; CHUNK], usize) {
+    let offset = offset & 7;
+    let period = u128::from(seed & ((1u64 << (8 * offset)) - 1));
+    let v = period.wrapping_mul(PATTERNS.0[offset]);
+    (v.to_le_bytes(), PATTERNS.1[offset])
+}
+
+/// [`pattern`] from the 16 bytes at the match source.
+#[inline(always)]
+pub(super) fn pattern_of(seed: [u8; CHUNK], offset: usize) -> ([u8; CHUNK], usize) {
     let offset = offset & (CHUNK - 1);
     let period = u128::from_le_bytes(seed) & ((1u128 << (8 * offset)) - 1);
     let v = period.wrapping_mul(PATTERNS.0[offset]);

@@ -2,23 +2,29 @@
 //!
 //! Same chunking as the safe [`super::copy::Safe`], minus the per-chunk bounds checks: each
 //! routine checks once that all chunks it will touch are in bounds, then copies with unaligned
-//! pointer reads and writes.
+//! pointer reads and writes. The fast sequence loop ([`Wide::fast_sequences`], the decoder's hot
+//! loop) checks once per sequence that the whole sequence, with its slack, fits in both buffers.
 //!
 //! Invariants every `unsafe` block relies on:
-//! 1. Before a chunk loop, the routine has checked that the last byte any chunk reads or writes is
-//!    inside its slice (`src` for literals, `dst` for matches), so every pointer formed is in
-//!    bounds of its allocation.
+//! 1. Before a copy (or a chunk loop), the routine has checked that the last byte any chunk reads
+//!    or writes is inside its slice (`src` for literals, tokens and offsets, `dst` for matches),
+//!    so every pointer formed is in bounds of its allocation.
 //! 2. Reads and writes go through `read_unaligned` / `write_unaligned` (or `copy_nonoverlapping`
 //!    between distinct slices), so alignment never matters.
-//! 3. Within one chunk of a match copy, source and destination ranges do not overlap (distance
-//!    >= 16), or the chunk is a register value (pattern), so a read never observes a partial write.
+//! 3. Within one piece of a match copy, source and destination ranges do not overlap (the match
+//!    distance is at least the piece size), or the piece is a register value (pattern), so a read
+//!    never observes a partial write.
+//! 4. A raw pointer into `dst` is used only while `dst` itself is not (its length is read before
+//!    the pointer is taken), so the pointer stays valid.
 #![allow(
     unsafe_code,
     reason = "bounds-check-free wide copies in the LZ4 decoder hot loop"
 )]
 
+use super::MIN_MATCH;
 use super::copy::{
-    CHUNK, Copier, LONG_MATCH, RUN_FILL, copy_match_doubling, copy_match_exact, pattern,
+    CHUNK, Copier, FAST_DST, FAST_SRC, LONG_MATCH, RUN_FILL, copy_match_doubling, copy_match_exact,
+    extra_len, pattern, pattern_of, pattern_small,
 };
 
 /// Wide copies with raw pointers.
@@ -63,6 +69,113 @@ impl Copier for Wide {
         } else {
             dst[d..d + len].copy_from_slice(&src[s..s + len]);
         }
+    }
+
+    #[inline(always)]
+    fn fast_sequences(src: &[u8], ip: usize, dst: &mut [u8], op: usize) -> (usize, usize) {
+        let (mut ip, mut op) = (ip, op);
+        // Loop bounds as differences, so the per-sequence test is two compares.
+        let (Some(ilimit), Some(olimit)) = (
+            src.len().checked_sub(FAST_SRC),
+            dst.len().checked_sub(FAST_DST),
+        ) else {
+            return (ip, op);
+        };
+        // `dst` is not touched again below: all accesses go through `base`.
+        let dlen = dst.len();
+        let from = src.as_ptr();
+        let base = dst.as_mut_ptr();
+        while ip <= ilimit && op <= olimit {
+            // SAFETY: ip + FAST_SRC <= src.len() (1).
+            let token = unsafe { from.add(ip).read() };
+            let mut lit = usize::from(token >> 4);
+            let mut at = ip + 1;
+            if lit == 15 {
+                let Some(extra) = extra_len(src, &mut at, olimit - op) else {
+                    break;
+                };
+                lit += extra;
+                // The literals and the offset, read in whole chunks, and room for the rest of
+                // the sequence after them (at <= src.len() after `extra_len`).
+                if lit > olimit - op || lit + 2 * CHUNK > src.len() - at {
+                    break;
+                }
+                let mut x = 0;
+                while x < lit {
+                    // SAFETY: x < lit, so the two chunks end before at + lit + 32 <= src.len()
+                    // and op + lit + 32 <= olimit + 32 <= dst.len() (1); distinct slices (2).
+                    unsafe {
+                        std::ptr::copy_nonoverlapping(
+                            from.add(at + x),
+                            base.add(op + x),
+                            2 * CHUNK,
+                        );
+                    }
+                    x += 2 * CHUNK;
+                }
+            } else {
+                // SAFETY: at + 16 = ip + FAST_SRC <= src.len(), op + 16 <= dst.len() (1);
+                // distinct slices (2).
+                unsafe {
+                    std::ptr::copy_nonoverlapping(from.add(at), base.add(op), CHUNK);
+                }
+            }
+            let p = at + lit;
+            // SAFETY: p + 2 <= ip + 17 (short run) or <= at + lit + 16 (long run), both within
+            // src (1); unaligned (2).
+            let offset = usize::from(u16::from_le(unsafe {
+                from.add(p).cast::<u16>().read_unaligned()
+            }));
+            // From here on d <= op + 14 (short run) or d <= olimit (long run): at least 50
+            // bytes of dst remain after d.
+            let d = op + lit;
+            if offset.wrapping_sub(1) >= d {
+                // Zero or before the output start: the general path reports it (or uses the
+                // dictionary); the literals written so far are simply written again.
+                break;
+            }
+            let m = d - offset;
+            let mut q = p + 2;
+            let mut len = usize::from(token & 15);
+            if len == 15 {
+                let Some(extra) = extra_len(src, &mut q, LONG_MATCH) else {
+                    break;
+                };
+                len += extra + MIN_MATCH;
+                if len >= LONG_MATCH || len > dlen - d - 2 * CHUNK {
+                    break;
+                }
+                // SAFETY: m < d and d + len + 32 <= dst.len() were just checked (1).
+                unsafe { copy_long_match(base, m, d, len) };
+            } else {
+                len += MIN_MATCH;
+                // SAFETY: m < d, and every store ends by d + 32 <= dst.len() (1); unaligned (2);
+                // offset >= 8 pieces are read whole before they are written, patterns are
+                // registers (3).
+                unsafe {
+                    if offset >= 8 {
+                        // 8 + 8 + 2 bytes: the last piece is small so that its load stays
+                        // inside one recent store (store forwarding) more often.
+                        let v = base.add(m).cast::<u64>().read_unaligned();
+                        base.add(d).cast::<u64>().write_unaligned(v);
+                        let v = base.add(m + 8).cast::<u64>().read_unaligned();
+                        base.add(d + 8).cast::<u64>().write_unaligned(v);
+                        let v = base.add(m + 16).cast::<u16>().read_unaligned();
+                        base.add(d + 16).cast::<u16>().write_unaligned(v);
+                    } else {
+                        let seed = base.add(m).cast::<u64>().read_unaligned();
+                        let (pat, step) = pattern_small(seed, offset);
+                        base.add(d).cast::<[u8; CHUNK]>().write_unaligned(pat);
+                        base.add(d + step)
+                            .cast::<[u8; CHUNK]>()
+                            .write_unaligned(pat);
+                    }
+                }
+            }
+            ip = q;
+            op = d + len;
+        }
+        (ip, op)
     }
 
     #[inline(always)]
@@ -131,6 +244,47 @@ impl Copier for Wide {
                     copy_match_doubling(dst, m, d, x - d, len);
                     return;
                 }
+            }
+        }
+    }
+}
+
+/// LZ77 copy of `len` bytes from `m` to `d` in the buffer at `base`, in 16-byte stores.
+///
+/// # Safety
+/// `m < d` and `d + len + 32` is within the buffer `base` points into (1).
+#[inline(always)]
+unsafe fn copy_long_match(base: *mut u8, m: usize, d: usize, len: usize) {
+    let offset = d - m;
+    let end = d + len;
+    if offset >= CHUNK {
+        let mut x = 0;
+        loop {
+            // SAFETY: x < len: the chunk ends before d + len + 16, inside the buffer, and
+            // reads below it (1); unaligned (2); offset >= 16: read whole before written (3).
+            unsafe {
+                let v = base.add(m + x).cast::<[u8; CHUNK]>().read_unaligned();
+                base.add(d + x).cast::<[u8; CHUNK]>().write_unaligned(v);
+            }
+            x += CHUNK;
+            if x >= len {
+                break;
+            }
+        }
+    } else {
+        // SAFETY: m + 16 <= d + 16, inside the buffer (1); unaligned (2).
+        let seed = unsafe { base.add(m).cast::<[u8; CHUNK]>().read_unaligned() };
+        let (pat, step) = pattern_of(seed, offset);
+        let mut x = d;
+        loop {
+            // SAFETY: x < end: the store ends before end + 16, inside the buffer (1);
+            // unaligned (2); a register value (3).
+            unsafe {
+                base.add(x).cast::<[u8; CHUNK]>().write_unaligned(pat);
+            }
+            x += step;
+            if x >= end {
+                break;
             }
         }
     }

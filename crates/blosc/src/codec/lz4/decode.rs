@@ -55,9 +55,10 @@ fn read_extra_len(src: &[u8], ip: &mut usize, limit: usize) -> Result<usize, &'s
 
 /// The decoder, generic over the copy routines so tests can run both implementations.
 ///
-/// The common sequence (short literals, short match, far from the end of `dst`) costs one
-/// combined bounds check for the literals and one for the match; the copy routines repeat those
-/// checks for their own soundness and the compiler merges them after inlining.
+/// Runs of common sequences (literal run under 15, match under 19, far from the end of both
+/// buffers) are decoded by [`Copier::fast_sequences`]: one combined bounds check per sequence,
+/// fixed-size copies with no loop. Everything else goes through the exactly checked general path
+/// here, one sequence at a time.
 #[inline(always)]
 pub(super) fn decode<C: Copier>(
     src: &[u8],
@@ -67,6 +68,7 @@ pub(super) fn decode<C: Copier>(
     let mut ip = 0usize;
     let mut op = 0usize;
     loop {
+        (ip, op) = C::fast_sequences(src, ip, dst, op);
         let token = *src.get(ip).ok_or(TRUNCATED)?;
         ip += 1;
 

@@ -134,6 +134,27 @@ proptest! {
     }
 
     #[test]
+    fn decode_mutated_stream_never_panics(
+        src in data(),
+        level in 1u32..=9,
+        edits in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..8),
+        slack in 0usize..3,
+    ) {
+        // Valid streams with a few bytes overwritten: lengths and offsets turn into nonsense in
+        // the middle of long runs of well-formed sequences, the fast path's territory. Both copy
+        // implementations must agree, and an `Ok` must mean the output is fully written.
+        let mut c = compress_hc(&src, level);
+        for (at, b) in &edits {
+            let i = at.index(c.len());
+            c[i] = *b;
+        }
+        for len in [src.len(), src.len() + slack, src.len().saturating_sub(slack)] {
+            let _ = decode_all(&c, len, &[]);
+            let _ = decode_all(&c, len, &src[..src.len() / 2]);
+        }
+    }
+
+    #[test]
     fn decode_strict_prefix_is_error(src in data(), level in 1u32..=9) {
         let c = compress_fast(&src, level);
         // Every prefix length near the start and the end, plus a sample in between.
@@ -228,6 +249,46 @@ fn decode_overlapping_matches_near_end() {
             expected.extend_from_slice(&[1, 2, 3, 4, 5]);
             assert_eq!(decode_all(&src, total, &[]).expect("decodes"), expected);
         }
+    }
+}
+
+#[test]
+fn decode_long_runs_in_fast_zone() {
+    // Long literal runs and long matches (every offset class) far from the end of the output,
+    // followed by plenty of data, so the fast loop's long paths run; then the same near the end.
+    let mut src = vec![];
+    let mut x = 12_345u32;
+    for round in 0..200usize {
+        let lit_len = 15 + round % 70;
+        for _ in 0..lit_len {
+            x = x.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+            src.push((x >> 24) as u8);
+        }
+        let offset = 1 + round % 40;
+        let start = src.len() - offset;
+        for i in 0..(19 + round * 3 % 600) {
+            src.push(src[start + i]);
+        }
+    }
+    for level in [1, 9] {
+        let c = compress_fast(&src, level);
+        assert_eq!(decode_all(&c, src.len(), &[]).expect("decodes"), src);
+        let c = compress_hc(&src, level);
+        assert_eq!(decode_all(&c, src.len(), &[]).expect("decodes"), src);
+    }
+}
+
+#[test]
+fn hc_levels_compress_runs_well() {
+    // Long runs of one byte (the deep levels jump along them) and repeated blocks.
+    let mut src = vec![0u8; 100_000];
+    src.extend((0..50_000u32).map(|i| (i % 251) as u8));
+    src.extend(std::iter::repeat_n(7u8, 70_000));
+    src.extend((0..50_000u32).map(|i| (i % 251) as u8));
+    for level in 1..=12 {
+        let c = compress_hc(&src, level);
+        assert!(c.len() < src.len() / 50, "level {level}: {} bytes", c.len());
+        assert_eq!(decode_all(&c, src.len(), &[]).expect("decodes"), src);
     }
 }
 
