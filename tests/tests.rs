@@ -7,7 +7,9 @@
 mod carray;
 mod cli;
 mod corruption;
+mod ctable;
 mod golden;
 mod interop;
 mod props;
+mod regressions;
 mod util;

@@ -257,7 +257,27 @@ impl<'p> Plan<'p> {
         for i in 0..self.nblocks {
             put_i32(dst, self.hl + 4 * i, pos);
             let block = &src[self.block_range(i)];
-            match self.compress_block(i, block, block0, &mut dst[pos..maxbytes], s)? {
+            let worst = self.worst_case(block.len());
+            let r = if maxbytes - pos >= worst {
+                self.compress_block(i, block, block0, &mut dst[pos..pos + worst], s)?
+            } else {
+                // Near the end of the budget: compress with the same room the parallel path
+                // gives every block, then see whether it fits, so the chunk does not depend on
+                // the thread count.
+                let mut tmp = std::mem::take(&mut s.spill);
+                tmp.resize(worst, 0);
+                let r = self.compress_block(i, block, block0, &mut tmp, s)?;
+                let r = match r {
+                    Some((n, z)) if pos + n <= maxbytes => {
+                        dst[pos..pos + n].copy_from_slice(&tmp[..n]);
+                        Some((n, z))
+                    }
+                    _ => None,
+                };
+                s.spill = tmp;
+                r
+            };
+            match r {
                 Some((n, z)) => {
                     pos += n;
                     all_zero &= z;
@@ -266,6 +286,11 @@ impl<'p> Plan<'p> {
             }
         }
         Ok(Some((pos, all_zero)))
+    }
+
+    /// Room a block may need: every stream stored raw plus its size word, or a run token.
+    fn worst_case(&self, bsize: usize) -> usize {
+        bsize + 5 * self.typesize.max(1)
     }
 
     /// Compresses groups of blocks on `nthreads` threads, each into its own buffer, then
@@ -285,7 +310,6 @@ impl<'p> Plan<'p> {
                 with_scratch(|s| -> Result<_> {
                     let blocks = g * per..((g + 1) * per).min(self.nblocks);
                     let raw: usize = blocks.clone().map(|i| self.block_range(i).len()).sum();
-                    // Room for every stream stored raw, plus a run token per stream.
                     let mut buf = vec![0u8; raw + blocks.len() * 5 * self.typesize.max(1)];
                     let mut lens = Vec::with_capacity(blocks.len());
                     let mut pos = 0;
@@ -347,6 +371,7 @@ impl<'p> Plan<'p> {
             t1,
             t2,
             bits,
+            ..
         } = s;
         let filtered = forward(&self.pipeline, self.params, i, block, block0, t1, t2, bits);
         let filtered: &[u8] = match filtered {

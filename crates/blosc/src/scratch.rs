@@ -15,6 +15,8 @@ pub(crate) struct Scratch {
     pub(crate) t1: Vec<u8>,
     pub(crate) t2: Vec<u8>,
     pub(crate) bits: Vec<u8>,
+    /// A block's output when it may not fit in what is left of the chunk.
+    pub(crate) spill: Vec<u8>,
 }
 
 impl Scratch {
@@ -24,6 +26,7 @@ impl Scratch {
             t1: Vec::new(),
             t2: Vec::new(),
             bits: Vec::new(),
+            spill: Vec::new(),
         }
     }
 
@@ -38,7 +41,7 @@ impl Scratch {
     }
 
     fn trim(&mut self) {
-        for v in [&mut self.t1, &mut self.t2, &mut self.bits] {
+        for v in [&mut self.t1, &mut self.t2, &mut self.bits, &mut self.spill] {
             if v.capacity() > KEEP_LIMIT {
                 *v = Vec::new();
             }

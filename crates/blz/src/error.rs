@@ -58,6 +58,35 @@ pub enum Error {
         /// What is accepted.
         expected: &'static str,
     },
+    /// A column name the table does not have.
+    #[error("unknown column {name:?}; the table has {available:?}")]
+    UnknownColumn {
+        /// The name asked for.
+        name: String,
+        /// The table's columns.
+        available: Vec<String>,
+    },
+    /// Values or an operation of the wrong type for a column.
+    #[error("column {column:?} holds {expected}, got {got}")]
+    ColumnType {
+        /// Column name.
+        column: String,
+        /// The column's type.
+        expected: String,
+        /// What was given.
+        got: String,
+    },
+    /// A query that does not parse.
+    #[error("{0}")]
+    Parse(#[from] crate::query::ParseError),
+    /// A query that parses but does not type-check (or names an unknown column).
+    #[error("query error at {}: {message}", .span.start + 1)]
+    Query {
+        /// Where in the query text.
+        span: crate::query::Span,
+        /// What is wrong.
+        message: String,
+    },
     /// A decompressed chunk does not hold what the container recorded.
     #[error("corrupt chunk {chunk}: {reason}")]
     CorruptChunk {

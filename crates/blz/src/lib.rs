@@ -35,15 +35,19 @@
 
 mod cache;
 mod carray;
+mod ctable;
 mod dtype;
 mod error;
+pub mod query;
 mod stats;
 
 pub use blz_blosc as blosc;
 pub use cache::{CacheStats, ChunkCache, DEFAULT_CACHE_BYTES};
 pub use carray::{Blocks, CArray, CArrayOptions, Iter, Pred, default_chunklen};
+pub use ctable::{CTable, ColumnBatch, ColumnType, Field, Schema, Value, Values};
 pub use dtype::{DType, Element, TimeUnit, Timestamp};
 pub use error::{Error, Result};
+pub use query::{Agg, BinOp, Expr, Literal, MAX_DEPTH, ParseError, Query, Span, UnOp, parse};
 pub use stats::Stats;
 
 #[cfg(doctest)]

@@ -1,0 +1,541 @@
+//! Parser from tokens to [`Expr`] (precedence climbing), and its error type.
+//!
+//! ```text
+//! expr       := prefix (infix)*            -- infix operators by precedence, see `prec`
+//! prefix     := ('not' | '~') expr(NOT) | '-' number | '-' prefix(NEG) | primary
+//! infix      := ('or' | '|' | 'and' | '&' | '+' | '-' | '*' | '/') expr
+//!             | cmp_op expr(ADD) | ['not'] 'in' list | 'is' ['not'] 'null'
+//! list       := ('[' | '(') [literal (',' literal)* [',']] (']' | ')')
+//! primary    := name | literal | '(' expr ')'
+//! ```
+
+use super::MAX_DEPTH;
+use super::ast::{BinOp, Expr, Literal, Span, UnOp};
+use super::lexer::{Keyword, Tok, Token, int_out_of_range, tokenize};
+
+/// Why a query does not parse, and where.
+///
+/// The position in the message is the 1-based byte offset of `span.start`, which is the column
+/// for a one-line ASCII query; [`ParseError::render`] points at the exact characters.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("query parse error at column {}: {message}", .span.start + 1)]
+pub struct ParseError {
+    /// The offending text (empty at the end of the input).
+    pub span: Span,
+    /// What was expected and what was found, lower case, no period.
+    pub message: String,
+}
+
+impl ParseError {
+    /// The source line with a caret under the error, for display to users.
+    ///
+    /// `src` is the text given to [`parse`]; with another text the result is still a valid
+    /// string, only pointing at the wrong place. Multi-line queries show the line holding the
+    /// error, prefixed with its 1-based number.
+    ///
+    /// ```text
+    /// qty < 10 $ 3
+    ///          ^
+    /// ```
+    #[must_use]
+    pub fn render(&self, src: &str) -> String {
+        let start = floor_char_boundary(src, self.span.start);
+        let end = floor_char_boundary(src, self.span.end.max(start));
+        let line_start = src[..start].rfind('\n').map_or(0, |i| i + 1);
+        let line_end = src[start..].find('\n').map_or(src.len(), |i| start + i);
+        let line = src[line_start..line_end].trim_end_matches('\r');
+        let prefix = if src.contains('\n') {
+            let number = src[..line_start].matches('\n').count() + 1;
+            format!("{number} | ")
+        } else {
+            String::new()
+        };
+        let mut out = format!("{prefix}{line}\n");
+        out.extend(prefix.chars().map(|_| ' '));
+        // Keep tabs so the caret lines up however the terminal expands them.
+        out.extend(
+            src[line_start..start]
+                .chars()
+                .map(|c| if c == '\t' { '\t' } else { ' ' }),
+        );
+        let width = src[start..end.min(line_end)].chars().count().max(1);
+        out.extend(std::iter::repeat_n('^', width));
+        out
+    }
+}
+
+/// The largest char boundary of `s` at or below `i`.
+fn floor_char_boundary(s: &str, i: usize) -> usize {
+    let mut i = i.min(s.len());
+    while !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+/// Parses a query expression.
+///
+/// # Errors
+/// [`ParseError`] for any text that is not exactly one expression of the language, including
+/// integer literals outside `i64`, float literals outside `f64`, chained comparisons and
+/// nesting deeper than [`MAX_DEPTH`].
+pub fn parse(src: &str) -> Result<Expr, ParseError> {
+    let mut p = Parser {
+        src,
+        tokens: tokenize(src),
+        pos: 0,
+        depth: 0,
+    };
+    let (expr, _) = p.expr(prec::OR)?;
+    match &p.peek().tok {
+        Tok::Eof => Ok(*expr),
+        _ => Err(p.unexpected_here(&format!(
+            "unexpected {} after the end of the expression",
+            p.describe()
+        ))),
+    }
+}
+
+impl std::str::FromStr for Expr {
+    type Err = ParseError;
+
+    /// Same as [`parse`].
+    fn from_str(src: &str) -> Result<Expr, ParseError> {
+        parse(src)
+    }
+}
+
+/// An expression and the height of its tree, checked against [`MAX_DEPTH`] as it grows.
+///
+/// Boxed because the node ends up in a `Box` in its parent anyway, and small return values
+/// keep the recursive functions' stack frames small.
+type Parsed = (Box<Expr>, usize);
+
+/// Parser state: the token list (ending in `Eof` or `Invalid`) and a cursor.
+struct Parser<'a> {
+    /// The query, to quote tokens in messages.
+    src: &'a str,
+    /// Tokens of the whole query.
+    tokens: Vec<Token>,
+    /// Index of the current token; never past the last one.
+    pos: usize,
+    /// Current recursion depth, bounded so deep nesting errors instead of overflowing the stack.
+    depth: usize,
+}
+
+/// The error for nesting past [`MAX_DEPTH`].
+fn too_deep(span: Span) -> ParseError {
+    ParseError {
+        span,
+        message: format!("expression is nested too deeply (more than {MAX_DEPTH} levels)"),
+    }
+}
+
+impl Parser<'_> {
+    /// The current token (the final `Eof`/`Invalid` once the end is reached).
+    fn peek(&self) -> &Token {
+        let last = self.tokens.len() - 1;
+        &self.tokens[self.pos.min(last)]
+    }
+
+    /// The token after the current one.
+    fn peek2(&self) -> &Tok {
+        let last = self.tokens.len() - 1;
+        &self.tokens[(self.pos + 1).min(last)].tok
+    }
+
+    /// Consumes the current token, returning where it was.
+    fn bump(&mut self) -> Span {
+        let span = self.peek().span;
+        if self.pos + 1 < self.tokens.len() {
+            self.pos += 1;
+        }
+        span
+    }
+
+    /// The current token as an error message names it: its source text in quotes (cut
+    /// short when long), or `end of input`.
+    fn describe(&self) -> String {
+        let t = self.peek();
+        if t.tok == Tok::Eof {
+            return "end of input".to_owned();
+        }
+        let text = self.src.get(t.span.start..t.span.end).unwrap_or("");
+        let short: String = text.chars().take(30).collect();
+        let more = if short.len() < text.len() { "..." } else { "" };
+        if matches!(t.tok, Tok::Str(_)) {
+            // Already quoted.
+            format!("string {short}{more}")
+        } else {
+            format!("'{short}{more}'")
+        }
+    }
+
+    /// An error at the current token; a lexing error there takes precedence, since the text
+    /// is wrong before it is ungrammatical.
+    fn unexpected_here(&self, message: &str) -> ParseError {
+        let t = self.peek();
+        if let Tok::Invalid(e) = &t.tok {
+            return (**e).clone();
+        }
+        ParseError {
+            span: t.span,
+            message: message.to_owned(),
+        }
+    }
+
+    /// The usual "expected X, found Y" error at the current token.
+    fn expected(&self, what: &str) -> ParseError {
+        self.unexpected_here(&format!("expected {what}, found {}", self.describe()))
+    }
+
+    /// Goes one recursion level deeper, failing at [`MAX_DEPTH`]; pair with `leave`.
+    fn enter(&mut self) -> Result<(), ParseError> {
+        if self.depth >= MAX_DEPTH {
+            return Err(too_deep(self.peek().span));
+        }
+        self.depth += 1;
+        Ok(())
+    }
+
+    /// Undoes `enter`. Only needed on success: an error ends the whole parse.
+    fn leave(&mut self) {
+        self.depth -= 1;
+    }
+
+    /// A binary node, checking the height limit.
+    fn binary(op: BinOp, (lhs, hl): Parsed, (rhs, hr): Parsed) -> Result<Parsed, ParseError> {
+        let span = lhs.span().to(rhs.span());
+        let height = hl.max(hr) + 1;
+        if height > MAX_DEPTH {
+            return Err(too_deep(span));
+        }
+        let e = Expr::Binary { op, lhs, rhs, span };
+        Ok((Box::new(e), height))
+    }
+
+    /// Precedence climbing: an expression whose infix operators all bind at least as tightly
+    /// as `min`. One loop serves every level, so a parenthesis costs a few stack frames rather
+    /// than one per precedence level.
+    fn expr(&mut self, min: u8) -> Result<Parsed, ParseError> {
+        let mut lhs = self.prefix(min)?;
+        // Whether `lhs` is a comparison built by this loop, which another may not follow.
+        let mut after_comparison = false;
+        loop {
+            let Some(prec) = infix_precedence(&self.peek().tok, self.peek2()) else {
+                return Ok(lhs);
+            };
+            if prec < min {
+                return Ok(lhs);
+            }
+            if prec == prec::CMP {
+                if after_comparison {
+                    return Err(ParseError {
+                        span: self.peek().span,
+                        message: "comparisons cannot be chained; use parentheses and 'and'"
+                            .to_owned(),
+                    });
+                }
+                lhs = self.comparison(lhs)?;
+                after_comparison = true;
+                continue;
+            }
+            let op = match self.peek().tok {
+                Tok::Kw(Keyword::Or) | Tok::Pipe => BinOp::Or,
+                Tok::Kw(Keyword::And) | Tok::Amp => BinOp::And,
+                Tok::Plus => BinOp::Add,
+                Tok::Minus => BinOp::Sub,
+                Tok::Star => BinOp::Mul,
+                _ => BinOp::Div,
+            };
+            self.bump();
+            // Left associative: the right operand takes only tighter operators.
+            let rhs = self.expr(prec + 1)?;
+            lhs = Self::binary(op, lhs, rhs)?;
+            after_comparison = false;
+        }
+    }
+
+    /// Prefix operators and the primary they apply to. `not` is accepted only where its low
+    /// precedence allows (`min <= NOT`), so `a == not b` asks for parentheses.
+    fn prefix(&mut self, min: u8) -> Result<Parsed, ParseError> {
+        match self.peek().tok {
+            Tok::Kw(Keyword::Not) | Tok::Tilde if min <= prec::NOT => {
+                let op = self.bump();
+                self.enter()?;
+                let (expr, h) = self.expr(prec::NOT)?;
+                self.leave();
+                unary(UnOp::Not, op, expr, h)
+            }
+            Tok::LParen => self.parenthesized(),
+            Tok::Minus => {
+                let minus = self.bump();
+                // `-7` is the literal -7 (the only way to write i64::MIN); as unary minus binds
+                // tightest, folding cannot change how anything groups.
+                if matches!(self.peek().tok, Tok::Int(_) | Tok::Float(_)) {
+                    let (value, span) = self.number(Some(minus))?;
+                    return Ok((Box::new(Expr::Lit { value, span }), 1));
+                }
+                self.enter()?;
+                let (expr, h) = self.prefix(prec::NEG)?;
+                self.leave();
+                unary(UnOp::Neg, minus, expr, h)
+            }
+            _ => self.leaf(),
+        }
+    }
+
+    /// `'(' expr ')'`, current token `(`.
+    fn parenthesized(&mut self) -> Result<Parsed, ParseError> {
+        let open = self.bump();
+        self.enter()?;
+        let (mut e, h) = self.expr(prec::OR)?;
+        self.leave();
+        if self.peek().tok != Tok::RParen {
+            return Err(self.expected("')'"));
+        }
+        let close = self.bump();
+        // The node covers its parentheses, so `(a + b) * c` spans the whole text.
+        *e.span_mut() = open.to(close);
+        Ok((e, h))
+    }
+
+    /// The comparison, `in`, `not in` or `is` at the current token, applied to `lhs`.
+    fn comparison(&mut self, lhs: Parsed) -> Result<Parsed, ParseError> {
+        let op = comparison_op(&self.peek().tok);
+        let kw = self.peek().tok.clone();
+        self.bump();
+        match (kw, op) {
+            (Tok::Kw(Keyword::In), _) => self.in_list(lhs, false),
+            (Tok::Kw(Keyword::Not), _) => {
+                self.bump(); // `in`, checked by `infix_precedence`
+                self.in_list(lhs, true)
+            }
+            (Tok::Kw(Keyword::Is), _) => self.is_null(lhs),
+            (_, op) => {
+                let rhs = self.expr(prec::ADD)?;
+                Self::binary(op.unwrap_or(BinOp::Eq), lhs, rhs)
+            }
+        }
+    }
+
+    /// The list after `in` / `not in`: `'[' [literal (',' literal)* [',']] ']'`, or the same
+    /// in parentheses.
+    fn in_list(&mut self, (expr, h): Parsed, negated: bool) -> Result<Parsed, ParseError> {
+        let (close, close_text) = match self.peek().tok {
+            Tok::LBracket => (Tok::RBracket, "]"),
+            Tok::LParen => (Tok::RParen, ")"),
+            _ => {
+                let after = if negated { "'not in'" } else { "'in'" };
+                return Err(self.expected(&format!("'[' or '(' after {after}")));
+            }
+        };
+        self.bump();
+        let mut list = Vec::new();
+        loop {
+            if self.peek().tok == close {
+                break;
+            }
+            list.push(self.list_item()?);
+            if self.peek().tok == Tok::Comma {
+                self.bump();
+            } else if self.peek().tok != close {
+                return Err(self.expected(&format!("',' or '{close_text}' in list")));
+            }
+        }
+        let end = self.bump();
+        let span = expr.span().to(end);
+        let height = h + 1;
+        if height > MAX_DEPTH {
+            return Err(too_deep(span));
+        }
+        let e = Expr::InList {
+            expr,
+            list,
+            negated,
+            span,
+        };
+        Ok((Box::new(e), height))
+    }
+
+    /// One literal in an `in` list; a leading `-` belongs to the number.
+    fn list_item(&mut self) -> Result<Literal, ParseError> {
+        let t = self.peek().clone();
+        match t.tok {
+            Tok::Minus => {
+                let minus = self.bump();
+                match self.peek().tok {
+                    Tok::Int(_) | Tok::Float(_) => {
+                        let (lit, _) = self.number(Some(minus))?;
+                        Ok(lit)
+                    }
+                    _ => Err(self.expected("a number after '-' in list")),
+                }
+            }
+            Tok::Int(_) | Tok::Float(_) => Ok(self.number(None)?.0),
+            Tok::Str(s) => {
+                self.bump();
+                Ok(Literal::Str(s))
+            }
+            Tok::Kw(Keyword::True) => {
+                self.bump();
+                Ok(Literal::Bool(true))
+            }
+            Tok::Kw(Keyword::False) => {
+                self.bump();
+                Ok(Literal::Bool(false))
+            }
+            Tok::Kw(Keyword::Null) => {
+                self.bump();
+                Ok(Literal::Null)
+            }
+            _ => Err(self.expected("a literal in list")),
+        }
+    }
+
+    /// The rest of `is null` / `is not null`, after `is`.
+    fn is_null(&mut self, (expr, h): Parsed) -> Result<Parsed, ParseError> {
+        let negated = self.peek().tok == Tok::Kw(Keyword::Not);
+        if negated {
+            self.bump();
+        }
+        if self.peek().tok != Tok::Kw(Keyword::Null) {
+            let after = if negated { "'is not'" } else { "'is'" };
+            return Err(self.expected(&format!("'null' after {after}")));
+        }
+        let end = self.bump();
+        let span = expr.span().to(end);
+        let height = h + 1;
+        if height > MAX_DEPTH {
+            return Err(too_deep(span));
+        }
+        let e = Expr::IsNull {
+            expr,
+            negated,
+            span,
+        };
+        Ok((Box::new(e), height))
+    }
+
+    /// The current number token as a literal, negated when `minus` (its span) precedes it.
+    fn number(&mut self, minus: Option<Span>) -> Result<(Literal, Span), ParseError> {
+        let tok = self.peek().tok.clone();
+        let at = self.bump();
+        let span = minus.map_or(at, |m| m.to(at));
+        let value = match (tok, minus.is_some()) {
+            (Tok::Float(v), false) => Literal::Float(v),
+            (Tok::Float(v), true) => Literal::Float(-v),
+            (Tok::Int(v), neg) => {
+                let value = if neg {
+                    0i64.checked_sub_unsigned(v)
+                } else {
+                    i64::try_from(v).ok()
+                };
+                match value {
+                    Some(v) => Literal::Int(v),
+                    None => {
+                        let text = if neg { format!("-{v}") } else { v.to_string() };
+                        return Err(int_out_of_range(span, &text));
+                    }
+                }
+            }
+            _ => return Err(self.expected("a number")),
+        };
+        Ok((value, span))
+    }
+
+    /// A name or a literal (`primary` without the parentheses, which `prefix` handles so that
+    /// this function's frame is not on the recursion path).
+    fn leaf(&mut self) -> Result<Parsed, ParseError> {
+        let t = self.peek().clone();
+        let value = match t.tok {
+            Tok::Name(name) => {
+                self.bump();
+                let e = Expr::Column { name, span: t.span };
+                return Ok((Box::new(e), 1));
+            }
+            Tok::Int(_) | Tok::Float(_) => {
+                let (value, span) = self.number(None)?;
+                return Ok((Box::new(Expr::Lit { value, span }), 1));
+            }
+            Tok::Str(s) => Literal::Str(s),
+            Tok::Kw(Keyword::True) => Literal::Bool(true),
+            Tok::Kw(Keyword::False) => Literal::Bool(false),
+            Tok::Kw(Keyword::Null) => Literal::Null,
+            Tok::Kw(Keyword::Not) | Tok::Tilde => {
+                let what = self.describe();
+                return Err(self.unexpected_here(&format!(
+                    "expected an expression, found {what}; \
+                     wrap the negation in parentheses"
+                )));
+            }
+            _ => return Err(self.expected("an expression")),
+        };
+        self.bump();
+        Ok((
+            Box::new(Expr::Lit {
+                value,
+                span: t.span,
+            }),
+            1,
+        ))
+    }
+}
+
+/// A unary node over `expr` (of height `h`), the operator at `op_span`.
+fn unary(op: UnOp, op_span: Span, expr: Box<Expr>, h: usize) -> Result<Parsed, ParseError> {
+    let span = op_span.to(expr.span());
+    let height = h + 1;
+    if height > MAX_DEPTH {
+        return Err(too_deep(span));
+    }
+    let e = Expr::Unary { op, expr, span };
+    Ok((Box::new(e), height))
+}
+
+/// Binding strength of infix operators (and of the prefix ones, for `prefix`), weakest first.
+mod prec {
+    /// `or`, `|`
+    pub(super) const OR: u8 = 1;
+    /// `and`, `&`
+    pub(super) const AND: u8 = 2;
+    /// prefix `not`, `~`
+    pub(super) const NOT: u8 = 3;
+    /// comparisons, `in`, `not in`, `is`
+    pub(super) const CMP: u8 = 4;
+    /// `+`, `-`
+    pub(super) const ADD: u8 = 5;
+    /// `*`, `/`
+    pub(super) const MUL: u8 = 6;
+    /// prefix `-`
+    pub(super) const NEG: u8 = 7;
+}
+
+/// The precedence of the infix operator starting at `t` (followed by `next`), if it is one.
+fn infix_precedence(t: &Tok, next: &Tok) -> Option<u8> {
+    Some(match t {
+        Tok::Kw(Keyword::Or) | Tok::Pipe => prec::OR,
+        Tok::Kw(Keyword::And) | Tok::Amp => prec::AND,
+        Tok::Kw(Keyword::In | Keyword::Is) => prec::CMP,
+        Tok::Kw(Keyword::Not) if *next == Tok::Kw(Keyword::In) => prec::CMP,
+        Tok::Plus | Tok::Minus => prec::ADD,
+        Tok::Star | Tok::Slash => prec::MUL,
+        t => {
+            comparison_op(t)?;
+            prec::CMP
+        }
+    })
+}
+
+/// The comparison a token spells, if any.
+fn comparison_op(t: &Tok) -> Option<BinOp> {
+    Some(match t {
+        Tok::Lt => BinOp::Lt,
+        Tok::Le => BinOp::Le,
+        Tok::Gt => BinOp::Gt,
+        Tok::Ge => BinOp::Ge,
+        Tok::EqEq => BinOp::Eq,
+        Tok::Ne => BinOp::Ne,
+        _ => return None,
+    })
+}
