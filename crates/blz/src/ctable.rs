@@ -70,7 +70,7 @@ impl ColumnBatch {
 /// ])?;
 /// assert_eq!(t.len(), 1000);
 /// let q = t.query("qty < 10 and price > 96")?;
-/// assert_eq!(q.count()?, 120);
+/// assert_eq!(q.count()?, 92);
 /// # Ok(())
 /// # }
 /// ```
