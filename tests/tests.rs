@@ -6,6 +6,7 @@
 
 mod carray;
 mod cli;
+mod cli_bench;
 mod corruption;
 mod ctable;
 mod golden;

@@ -1,3 +1,5 @@
+//! `blz bench sum|take|append` (module `carray`): `CArray<f64>` against `Vec<f64>` and the codec.
+//!
 //! `blz bench codec`: chunked compress/decompress throughput and ratio, against a memcpy of the
 //! same buffers measured in the same run (and C-Blosc1 with the `interop` feature), written in
 //! the anchors' codec JSON Lines schema (`../shared/anchors/README.md`).
@@ -7,6 +9,7 @@
 //! pre-faulted buffer (one timing); `repeats` of each, medians reported; round trip checked
 //! once, outside the timings.
 
+mod carray;
 mod datasets;
 mod measure;
 
@@ -38,6 +41,12 @@ pub(crate) struct Args {
 enum Command {
     /// Codec throughput and ratio on chunked data, against memcpy (and C-Blosc1 with interop).
     Codec(CodecArgs),
+    /// `CArray<f64>` sum (statistics off/on), min, max against a `Vec<f64>` sum.
+    Sum(carray::SumArgs),
+    /// `CArray<f64>` random `get`s and `take` (cold/warm cache) against `Vec` indexing.
+    Take(carray::TakeArgs),
+    /// `CArray<f64>` `push` and `extend_from_slice` against the codec's compress speed.
+    Append(carray::AppendArgs),
 }
 
 const MIB: usize = 1 << 20;
@@ -85,6 +94,9 @@ struct CodecArgs {
 pub(crate) fn run(args: Args) -> Result<()> {
     match args.command {
         Command::Codec(a) => codec(a),
+        Command::Sum(a) => carray::sum(&a),
+        Command::Take(a) => carray::take(&a),
+        Command::Append(a) => carray::append(&a),
     }
 }
 

@@ -5,6 +5,8 @@
 //! - `blz chunk compress|decompress|info`: one file as one Blosc chunk.
 //! - `blz bench codec`: chunked compress/decompress throughput against memcpy (and C-Blosc1
 //!   with the `interop` feature), in the anchors' JSON Lines schema.
+//! - `blz bench sum|take|append`: `CArray<f64>` reductions, random access and appends against
+//!   `Vec<f64>` and the codec, in the anchors' container JSON Lines schema.
 //!
 //! Unsafe code is forbidden everywhere but in `cblosc`, the FFI to the C-Blosc1 yardstick,
 //! which exists only with the `interop` feature.
