@@ -17,7 +17,7 @@ use crate::error::{Error, Result};
 pub(crate) type ChunkKey = (u64, u64, u32);
 
 /// A decompressed chunk, as bytes of the column's storage type.
-pub(crate) type ChunkBytes = Arc<[u8]>;
+pub(crate) type ChunkBytes = Arc<Vec<u8>>;
 
 #[derive(Clone)]
 struct ByteWeighter;
@@ -197,7 +197,7 @@ mod tests {
         for i in 0..48u64 {
             let v = cache
                 .get_or_load((1, i, 0), || {
-                    Ok(Arc::from(vec![i.to_le_bytes()[0]; 1 << 20]))
+                    Ok(Arc::new(vec![i.to_le_bytes()[0]; 1 << 20]))
                 })
                 .unwrap();
             assert_eq!(v.len(), 1 << 20);
@@ -206,12 +206,12 @@ mod tests {
         assert_eq!(s.misses, 48);
         assert!(s.len >= 40, "only {} of 48 chunks held: {s:?}", s.len);
         for i in 0..48u64 {
-            let _ = cache.get_or_load((1, i, 0), || Ok(Arc::from(vec![0u8; 1])));
+            let _ = cache.get_or_load((1, i, 0), || Ok(Arc::new(vec![0u8; 1])));
         }
         assert!(cache.stats().hits >= 40);
         // Filling far past the budget evicts, and stays within it.
         for i in 100..300u64 {
-            let _ = cache.get_or_load((1, i, 0), || Ok(Arc::from(vec![0u8; 1 << 20])));
+            let _ = cache.get_or_load((1, i, 0), || Ok(Arc::new(vec![0u8; 1 << 20])));
         }
         let s = cache.stats();
         assert!(s.bytes <= s.capacity, "{s:?}");
@@ -235,7 +235,7 @@ mod tests {
                         .get_or_load((7, 7, 0), || {
                             loads.fetch_add(1, Ordering::SeqCst);
                             std::thread::sleep(std::time::Duration::from_millis(20));
-                            Ok(Arc::from(vec![1u8; 1000]))
+                            Ok(Arc::new(vec![1u8; 1000]))
                         })
                         .unwrap()
                 });

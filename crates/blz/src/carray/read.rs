@@ -55,7 +55,7 @@ impl<T: Element> CArray<T> {
     }
 
     /// Block `b` of sealed chunk `c`, decompressed, through the cache.
-    fn cached_block(&self, c: usize, b: usize) -> Result<Arc<[u8]>> {
+    fn cached_block(&self, c: usize, b: usize) -> Result<Arc<Vec<u8>>> {
         let chunk = &self.chunks[c];
         let be = self.block_elems(c);
         let key = (
@@ -68,7 +68,7 @@ impl<T: Element> CArray<T> {
             let n = be.min(self.chunklen - start);
             let mut v = vec![0u8; n * std::mem::size_of::<T>()];
             blz_blosc::getitem(&chunk.data, start, n, &mut v)?;
-            Ok(Arc::from(v))
+            Ok(Arc::new(v))
         })
     }
 
@@ -220,7 +220,25 @@ impl<T: Element> CArray<T> {
                     return Ok(vals);
                 }
                 let be = self.block_elems(c);
-                let mut cur: Option<(usize, Arc<[u8]>)> = None;
+                if g.len() >= self.chunklen.div_ceil(be) * 8 {
+                    // Many indices in this chunk: decode the blocks they touch into a private
+                    // buffer instead of churning the shared cache.
+                    let mut buf: Vec<T> = Vec::new();
+                    let mut cur_block = usize::MAX;
+                    for &k in &order[g.clone()] {
+                        let off = indices[k] % self.chunklen;
+                        let b = off / be;
+                        if b != cur_block {
+                            let n = be.min(self.chunklen - b * be);
+                            buf.resize(n, T::default());
+                            self.decode_into(c, b * be, &mut buf)?;
+                            cur_block = b;
+                        }
+                        vals.push(buf[off - b * be]);
+                    }
+                    return Ok(vals);
+                }
+                let mut cur: Option<(usize, Arc<Vec<u8>>)> = None;
                 for &k in &order[g.clone()] {
                     let off = indices[k] % self.chunklen;
                     let b = off / be;

@@ -9,7 +9,7 @@ use rayon::prelude::*;
 use super::CArray;
 use crate::dtype::Element;
 use crate::error::{Error, Result};
-use crate::stats::{Stats, block_sum};
+use crate::stats::{Stats, block_sum, min_max};
 
 /// A comparison predicate on elements, which chunk statistics can decide for whole chunks.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -346,18 +346,14 @@ impl<T: Element> CArray<T> {
     fn minmax(&self, less: bool) -> Result<Option<(usize, T)>> {
         let parts = self.fold_chunks(
             || None,
-            |a: Option<(usize, T)>, start, xs| {
-                let mut best = a;
-                for (i, &x) in xs.iter().enumerate() {
-                    if x.is_nan() {
-                        continue;
-                    }
-                    match best {
-                        Some((_, b)) if !Self::better(less, x, b) => {}
-                        _ => best = Some((start + i, x)),
-                    }
+            |a: Option<(usize, T)>, _, xs| {
+                let (mn, mx, _) = min_max(xs);
+                let v = if less { mn } else { mx };
+                match (a, v) {
+                    (Some((_, b)), Some(x)) if !Self::better(less, x, b) => a,
+                    (_, Some(x)) => Some((usize::MAX, x)),
+                    (a, None) => a,
                 }
-                best
             },
             |c| {
                 self.clean_stats(c).map(|s| {
