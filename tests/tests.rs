@@ -8,6 +8,7 @@ mod carray;
 mod cli;
 mod cli_bench;
 mod corruption;
+mod cli_query_bench;
 mod ctable;
 mod golden;
 mod interop;

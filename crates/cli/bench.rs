@@ -1,5 +1,8 @@
 //! `blz bench sum|take|append` (module `carray`): `CArray<f64>` against `Vec<f64>` and the codec.
 //!
+//! `blz bench query` (module `query`): the anchors' filter query and a group-by on `table_10M`
+//! in a `CTable`.
+//!
 //! `blz bench codec`: chunked compress/decompress throughput and ratio, against a memcpy of the
 //! same buffers measured in the same run (and C-Blosc1 with the `interop` feature), written in
 //! the anchors' codec JSON Lines schema (`../shared/anchors/README.md`).
@@ -12,6 +15,7 @@
 mod carray;
 mod datasets;
 mod measure;
+mod query;
 
 use std::fs::OpenOptions;
 use std::io::{IsTerminal, Write};
@@ -47,6 +51,8 @@ enum Command {
     Take(carray::TakeArgs),
     /// `CArray<f64>` `push` and `extend_from_slice` against the codec's compress speed.
     Append(carray::AppendArgs),
+    /// `CTable` filter query (count, sum) and group-by on the anchors' table_10M.
+    Query(query::QueryArgs),
 }
 
 const MIB: usize = 1 << 20;
@@ -97,6 +103,7 @@ pub(crate) fn run(args: Args) -> Result<()> {
         Command::Sum(a) => carray::sum(&a),
         Command::Take(a) => carray::take(&a),
         Command::Append(a) => carray::append(&a),
+        Command::Query(a) => query::query(&a),
     }
 }
 

@@ -7,6 +7,8 @@
 //!   with the `interop` feature), in the anchors' JSON Lines schema.
 //! - `blz bench sum|take|append`: `CArray<f64>` reductions, random access and appends against
 //!   `Vec<f64>` and the codec, in the anchors' container JSON Lines schema.
+//! - `blz bench query`: a `CTable` filter query (count, sum) and group-by on the anchors'
+//!   `table_10M`, in the same schema.
 //!
 //! Unsafe code is forbidden everywhere but in `cblosc`, the FFI to the C-Blosc1 yardstick,
 //! which exists only with the `interop` feature.
