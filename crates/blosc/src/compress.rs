@@ -50,10 +50,35 @@ pub fn max_compressed_len(nbytes: usize, format: Format) -> usize {
 /// limit (about 2 GiB).
 pub fn compress(src: &[u8], params: &CParams) -> Result<Vec<u8>> {
     params.validate()?;
-    let mut out = vec![0u8; max_compressed_len(src.len(), params.format)];
-    let n = compress_into(src, &mut out, params)?;
-    out.truncate(n);
-    Ok(out)
+    let max = max_compressed_len(src.len(), params.format);
+    // Compress into a per-thread buffer that is zeroed once and reused, then copy out only the
+    // chunk: zeroing a fresh `nbytes` buffer per call cost more than the copy of a compressed
+    // chunk. (`compress_into` writes every byte of the chunk it returns.)
+    OUT.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut out) => {
+            if out.len() < max {
+                out.resize(max, 0);
+            }
+            let r = compress_into(src, &mut out[..max], params).map(|n| out[..n].to_vec());
+            if out.len() > OUT_KEEP_LIMIT {
+                *out = Vec::new();
+            }
+            r
+        }
+        Err(_) => {
+            let mut out = vec![0u8; max];
+            let n = compress_into(src, &mut out, params)?;
+            out.truncate(n);
+            Ok(out)
+        }
+    })
+}
+
+/// Output buffers above this are released after use.
+const OUT_KEEP_LIMIT: usize = 64 << 20;
+
+thread_local! {
+    static OUT: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// Compresses `src` into `dst` and returns the chunk size. A `dst` of

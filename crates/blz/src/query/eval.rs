@@ -1152,6 +1152,10 @@ impl<'t> Query<'t> {
         let parts = self.per_chunk(0..self.nchunks(), |ctx, m| {
             let sel: Vec<bool> = (0..ctx.n).map(|i| m.selected(i)).collect();
             let mut accs = vec![Acc::default(); cols.len()];
+            if !sel.iter().any(|&b| b) {
+                // Nothing selected (often decided from statistics): no column is decoded.
+                return Ok(accs);
+            }
             for (k, &(ci, _, _)) in cols.iter().enumerate() {
                 if ctx.t.columns[ci].column_type() == ColumnType::Utf8 {
                     let v = ctx.validity(ci)?.cloned();
@@ -1225,60 +1229,144 @@ impl<'t> Query<'t> {
         let parts = self.per_chunk(0..self.nchunks(), |ctx, m| {
             let sel: Vec<bool> = (0..ctx.n).map(|i| m.selected(i)).collect();
             let kvalid = ctx.validity(ki)?.cloned();
-            let keys: Vec<Key> = {
+            if !sel.iter().any(|&b| b) {
+                return Ok(HashMap::new());
+            }
+            // One slot per distinct key in this chunk, found once per row; then one pass over
+            // the rows adds each value to its slot's accumulators.
+            let mut slot_keys: Vec<Key> = Vec::new();
+            let mut row_slot: Vec<usize> = vec![usize::MAX; ctx.n];
+            {
                 let t = ctx.t;
+                let nrows = ctx.n;
                 let b = ctx.buf(ki)?;
+                let null_ok = |i: usize| kvalid.as_ref().is_none_or(|v| v[i]);
+                let mut null_slot = None;
+                let mut null_of = |slot_keys: &mut Vec<Key>| {
+                    *null_slot.get_or_insert_with(|| {
+                        slot_keys.push(Key::Null);
+                        slot_keys.len() - 1
+                    })
+                };
                 match b {
                     Buf::Codes(codes) => {
                         let Data::Utf8(StrData::Dict { values, .. }) = &t.columns[ki].data else {
                             return Ok(HashMap::new());
                         };
-                        codes
-                            .iter()
-                            .map(|&c| Key::Str(values.get(c as usize).cloned().unwrap_or_default()))
-                            .collect()
+                        let mut by_code: Vec<usize> = vec![usize::MAX; values.len()];
+                        for i in (0..nrows).filter(|&i| sel[i]) {
+                            row_slot[i] = if null_ok(i) {
+                                let c = codes[i] as usize;
+                                let Some(slot) = by_code.get_mut(c) else {
+                                    continue;
+                                };
+                                if *slot == usize::MAX {
+                                    slot_keys.push(Key::Str(values[c].clone()));
+                                    *slot = slot_keys.len() - 1;
+                                }
+                                *slot
+                            } else {
+                                null_of(&mut slot_keys)
+                            };
+                        }
                     }
-                    Buf::Text(s) => s.iter().map(|x| Key::Str(x.clone())).collect(),
+                    Buf::Text(strs) => {
+                        let mut by_str: HashMap<&str, usize> = HashMap::new();
+                        for i in (0..nrows).filter(|&i| sel[i]) {
+                            row_slot[i] = if null_ok(i) {
+                                *by_str.entry(strs[i].as_str()).or_insert_with(|| {
+                                    slot_keys.push(Key::Str(strs[i].clone()));
+                                    slot_keys.len() - 1
+                                })
+                            } else {
+                                null_of(&mut slot_keys)
+                            };
+                        }
+                    }
                     other => {
-                        let mut v = Vec::new();
+                        let mut ks: Vec<i64> = Vec::with_capacity(nrows);
                         on_buf!(
                             other,
-                            |xs| v.extend(xs.iter().map(|x| Key::Int(x.wi()))),
+                            |xs| ks.extend(xs.iter().map(|x| x.wi())),
                             |_c| {},
                             |_s| {}
                         );
-                        v
+                        let (lo, hi) = ks
+                            .iter()
+                            .fold((i64::MAX, i64::MIN), |(a, b), &k| (a.min(k), b.max(k)));
+                        let dense = hi >= lo && hi.abs_diff(lo) < (1 << 16);
+                        let mut by_off: Vec<usize> = if dense {
+                            vec![usize::MAX; usize::try_from(hi.abs_diff(lo)).unwrap_or(0) + 1]
+                        } else {
+                            Vec::new()
+                        };
+                        let mut by_key: HashMap<i64, usize> = HashMap::new();
+                        for i in (0..ctx.n).filter(|&i| sel[i]) {
+                            row_slot[i] = if !null_ok(i) {
+                                null_of(&mut slot_keys)
+                            } else if dense {
+                                let o = usize::try_from(ks[i].abs_diff(lo)).unwrap_or(0);
+                                if by_off[o] == usize::MAX {
+                                    slot_keys.push(Key::Int(ks[i]));
+                                    by_off[o] = slot_keys.len() - 1;
+                                }
+                                by_off[o]
+                            } else {
+                                *by_key.entry(ks[i]).or_insert_with(|| {
+                                    slot_keys.push(Key::Int(ks[i]));
+                                    slot_keys.len() - 1
+                                })
+                            };
+                        }
                     }
                 }
-            };
-            let mut groups: HashMap<Key, Vec<bool>> = HashMap::new();
-            for i in 0..ctx.n {
-                if !sel[i] {
+            }
+            let mut accs = vec![vec![Acc::default(); cols.len()]; slot_keys.len()];
+            for (a, &(ci, _, _)) in cols.iter().enumerate() {
+                let valid = ctx.validity(ci)?.cloned();
+                let ok = |i: usize| valid.as_ref().is_none_or(|v| v[i]);
+                if ctx.t.columns[ci].column_type() == ColumnType::Utf8 {
+                    for i in (0..ctx.n).filter(|&i| sel[i] && ok(i)) {
+                        accs[row_slot[i]][a].count += 1;
+                    }
                     continue;
                 }
-                let k = if kvalid.as_ref().is_some_and(|v| !v[i]) {
-                    Key::Null
-                } else {
-                    keys[i].clone()
-                };
-                groups.entry(k).or_insert_with(|| vec![false; ctx.n])[i] = true;
-            }
-            let mut out: HashMap<Key, Vec<Acc>> = HashMap::new();
-            for (k, gsel) in groups {
-                let mut accs = vec![Acc::default(); cols.len()];
-                for (a, &(ci, _, _)) in cols.iter().enumerate() {
-                    let valid = ctx.validity(ci)?.cloned();
-                    if ctx.t.columns[ci].column_type() == ColumnType::Utf8 {
-                        accs[a].count = (0..ctx.n)
-                            .filter(|&i| gsel[i] && valid.as_ref().is_none_or(|v| v[i]))
-                            .count() as u64;
-                        continue;
+                fn add_rows<T: Widen>(
+                    xs: &[T],
+                    rows: impl Iterator<Item = usize>,
+                    row_slot: &[usize],
+                    accs: &mut [Vec<Acc>],
+                    a: usize,
+                ) {
+                    for i in rows {
+                        let acc = &mut accs[row_slot[i]][a];
+                        acc.count += 1;
+                        if T::FLOAT {
+                            let f = xs[i].wf();
+                            acc.fsum += f;
+                            if !f.is_nan() {
+                                acc.min = Some(acc.min.map_or(f, |m| m.min(f)));
+                                acc.max = Some(acc.max.map_or(f, |m| m.max(f)));
+                            }
+                        } else {
+                            let v = i128::from(xs[i].wi());
+                            acc.isum += v;
+                            acc.imin = Some(acc.imin.map_or(v, |m| m.min(v)));
+                            acc.imax = Some(acc.imax.map_or(v, |m| m.max(v)));
+                        }
                     }
-                    let b = ctx.buf(ci)?;
-                    accumulate(&mut accs[a], b, &gsel, valid.as_ref());
                 }
-                out.insert(k, accs);
+                let n = ctx.n;
+                let b = ctx.buf(ci)?;
+                let rows = (0..n).filter(|&i| sel[i] && ok(i));
+                on_buf!(
+                    b,
+                    |xs| add_rows(xs, rows, &row_slot, &mut accs, a),
+                    |_c| {},
+                    |_s| {}
+                );
             }
+            let out: HashMap<Key, Vec<Acc>> = slot_keys.into_iter().zip(accs).collect();
             Ok(out)
         })?;
         let mut total: HashMap<Key, Vec<Acc>> = HashMap::new();

@@ -50,6 +50,21 @@ fn hash(seq: u32, hashlog: u32) -> usize {
     (seq.wrapping_mul(2_654_435_761) >> (32 - hashlog)) as usize & ((1 << HASH_LOG) - 1)
 }
 
+/// Little-endian 8-byte load; the callers keep `i + 8 <= s.len()`.
+#[inline(always)]
+fn load64(s: &[u8], i: usize) -> u64 {
+    u64::from_le_bytes(s[i..i + 8].try_into().unwrap_or([0; 8]))
+}
+
+/// Bytes compared per step by the wide loop of [`extend`].
+const WIDE: usize = 32;
+
+/// The `WIDE` bytes at `i`, if in bounds; an array so that comparing two is one vector compare.
+#[inline(always)]
+fn wide(s: &[u8], i: usize) -> Option<&[u8; WIDE]> {
+    s.get(i..i + WIDE)?.try_into().ok()
+}
+
 /// Extends a match whose bytes before `i` agree with those `dist` bytes earlier.
 ///
 /// Returns one past the first mismatching index, capped at `bound`: the C helpers (`get_match`,
@@ -57,10 +72,27 @@ fn hash(seq: u32, hashlog: u32) -> usize {
 /// depends on the "one past" quirk.
 #[inline(always)]
 fn extend(s: &[u8], mut i: usize, dist: usize, bound: usize) -> usize {
+    // Most matches end within 8 bytes: settle those before the wide loop.
+    if i + 8 <= bound {
+        let x = load64(s, i) ^ load64(s, i - dist);
+        if x != 0 {
+            return i + (x.trailing_zeros() / 8) as usize + 1;
+        }
+        i += 8;
+    }
+    // Then whole 32-byte blocks (one vector compare each): byte-shuffled numeric data is mostly
+    // long runs, where this loop is where the encoder spends its time.
+    while i + WIDE <= bound {
+        let (Some(x), Some(y)) = (wide(s, i), wide(s, i - dist)) else {
+            break;
+        };
+        if x != y {
+            break;
+        }
+        i += WIDE;
+    }
     while i + 8 <= bound {
-        let a = u64::from_le_bytes(s[i..i + 8].try_into().unwrap_or([0; 8]));
-        let b = u64::from_le_bytes(s[i - dist..i - dist + 8].try_into().unwrap_or([0; 8]));
-        let x = a ^ b;
+        let x = load64(s, i) ^ load64(s, i - dist);
         if x != 0 {
             return i + (x.trailing_zeros() / 8) as usize + 1;
         }
@@ -368,4 +400,29 @@ fn emit_match(dst: &mut [u8], op: usize, len: usize, dist: usize) -> Option<usiz
         out[total - 1] = (d & 255) as u8;
     }
     Some(op + total)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::extend;
+
+    #[test]
+    fn extend_matches_bytewise_at_every_mismatch_offset() {
+        for dist in [1, 3, 8] {
+            for len in 0..100 {
+                for bound_slack in 0..3 {
+                    // Bytes repeating with period `dist`, broken at `dist + len`.
+                    let mut s: Vec<u8> = (0..dist + len + 40)
+                        .map(|i| [1, 2, 3][i % dist % 3])
+                        .collect();
+                    s[dist + len] = 0xff;
+                    let bound = (dist + len + 1 + bound_slack).min(s.len());
+                    let naive = (dist..bound)
+                        .find(|&i| s[i] != s[i - dist])
+                        .map_or(bound, |i| i + 1);
+                    assert_eq!(extend(&s, dist, dist, bound), naive, "{dist} {len} {bound}");
+                }
+            }
+        }
+    }
 }
