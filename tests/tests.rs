@@ -7,8 +7,8 @@
 mod carray;
 mod cli;
 mod cli_bench;
-mod corruption;
 mod cli_query_bench;
+mod corruption;
 mod ctable;
 mod golden;
 mod interop;
