@@ -1010,29 +1010,48 @@ impl Acc {
 }
 
 /// Adds the selected rows of a decoded column to an accumulator.
-fn accumulate(acc: &mut Acc, b: &Buf, sel: &[bool], valid: Option<&Vec<bool>>) {
-    fn go<T: Widen>(acc: &mut Acc, xs: &[T], sel: &[bool], valid: Option<&Vec<bool>>) {
-        for (i, &x) in xs.iter().enumerate() {
-            if !sel[i] || valid.is_some_and(|v| !v[i]) {
-                continue;
+impl Acc {
+    /// Adds one present value; min and max are tracked only when asked for.
+    #[inline]
+    fn add<T: Widen>(&mut self, x: T, minmax: bool) {
+        self.count += 1;
+        if T::FLOAT {
+            let f = x.wf();
+            self.fsum += f;
+            if minmax && !f.is_nan() {
+                self.min = Some(self.min.map_or(f, |m| m.min(f)));
+                self.max = Some(self.max.map_or(f, |m| m.max(f)));
             }
-            acc.count += 1;
-            if T::FLOAT {
-                let f = x.wf();
-                acc.fsum += f;
-                if !f.is_nan() {
-                    acc.min = Some(acc.min.map_or(f, |m| m.min(f)));
-                    acc.max = Some(acc.max.map_or(f, |m| m.max(f)));
-                }
-            } else {
-                let v = i128::from(x.wi());
-                acc.isum += v;
-                acc.imin = Some(acc.imin.map_or(v, |m| m.min(v)));
-                acc.imax = Some(acc.imax.map_or(v, |m| m.max(v)));
+        } else {
+            let v = i128::from(x.wi());
+            self.isum += v;
+            if minmax {
+                self.imin = Some(self.imin.map_or(v, |m| m.min(v)));
+                self.imax = Some(self.imax.map_or(v, |m| m.max(v)));
             }
         }
     }
-    on_buf!(b, |xs| go(acc, xs, sel, valid), |_c| {}, |_s| {});
+}
+
+/// Adds the selected, present rows of a decoded column to an accumulator.
+fn accumulate(acc: &mut Acc, b: &Buf, sel: &[bool], valid: Option<&Vec<bool>>, minmax: bool) {
+    fn go<T: Widen>(acc: &mut Acc, xs: &[T], sel: &[bool], valid: Option<&Vec<bool>>, mm: bool) {
+        match valid {
+            None => {
+                for (&x, _) in xs.iter().zip(sel).filter(|(_, s)| **s) {
+                    acc.add(x, mm);
+                }
+            }
+            Some(v) => {
+                for ((&x, &s), &ok) in xs.iter().zip(sel).zip(v) {
+                    if s && ok {
+                        acc.add(x, mm);
+                    }
+                }
+            }
+        }
+    }
+    on_buf!(b, |xs| go(acc, xs, sel, valid, minmax), |_c| {}, |_s| {});
 }
 
 /// Grouping key of one row.
@@ -1156,7 +1175,7 @@ impl<'t> Query<'t> {
                 // Nothing selected (often decided from statistics): no column is decoded.
                 return Ok(accs);
             }
-            for (k, &(ci, _, _)) in cols.iter().enumerate() {
+            for (k, (&(ci, _, _), &(agg, _))) in cols.iter().zip(aggs).enumerate() {
                 if ctx.t.columns[ci].column_type() == ColumnType::Utf8 {
                     let v = ctx.validity(ci)?.cloned();
                     accs[k].count = (0..ctx.n)
@@ -1166,7 +1185,13 @@ impl<'t> Query<'t> {
                 }
                 let valid = ctx.validity(ci)?.cloned();
                 let b = ctx.buf(ci)?;
-                accumulate(&mut accs[k], b, &sel, valid.as_ref());
+                accumulate(
+                    &mut accs[k],
+                    b,
+                    &sel,
+                    valid.as_ref(),
+                    matches!(agg, Agg::Min | Agg::Max),
+                );
             }
             Ok(accs)
         })?;
@@ -1337,31 +1362,19 @@ impl<'t> Query<'t> {
                     row_slot: &[usize],
                     accs: &mut [Vec<Acc>],
                     a: usize,
+                    minmax: bool,
                 ) {
                     for i in rows {
-                        let acc = &mut accs[row_slot[i]][a];
-                        acc.count += 1;
-                        if T::FLOAT {
-                            let f = xs[i].wf();
-                            acc.fsum += f;
-                            if !f.is_nan() {
-                                acc.min = Some(acc.min.map_or(f, |m| m.min(f)));
-                                acc.max = Some(acc.max.map_or(f, |m| m.max(f)));
-                            }
-                        } else {
-                            let v = i128::from(xs[i].wi());
-                            acc.isum += v;
-                            acc.imin = Some(acc.imin.map_or(v, |m| m.min(v)));
-                            acc.imax = Some(acc.imax.map_or(v, |m| m.max(v)));
-                        }
+                        accs[row_slot[i]][a].add(xs[i], minmax);
                     }
                 }
+                let mm = matches!(aggs[a].0, Agg::Min | Agg::Max);
                 let n = ctx.n;
                 let b = ctx.buf(ci)?;
                 let rows = (0..n).filter(|&i| sel[i] && ok(i));
                 on_buf!(
                     b,
-                    |xs| add_rows(xs, rows, &row_slot, &mut accs, a),
+                    |xs| add_rows(xs, rows, &row_slot, &mut accs, a, mm),
                     |_c| {},
                     |_s| {}
                 );
