@@ -13,7 +13,7 @@
 //! - `append`: `push` one by one and `extend_from_slice` in pieces, against `blz_blosc::compress`
 //!   of the same bytes in `chunklen` chunks with the column's codec parameters, one thread.
 
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::hint::black_box;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -26,7 +26,7 @@ use rayon::prelude::*;
 use serde_json::{Value, json};
 
 use super::datasets::Manifest;
-use super::measure::{compress_chunks, gbps, loadavg, median};
+use super::measure::{compress_chunks, container_out, gbps, loadavg, median, stats};
 use super::print_table;
 use crate::demo::Rng;
 
@@ -248,27 +248,7 @@ impl Common {
 
     /// The JSON Lines output, if any.
     fn out(&self) -> Result<Option<File>> {
-        let path = self.out.clone().or_else(|| {
-            std::env::var_os("BLZ_ANCHORS_RUN_DIR").map(|d| {
-                let file = if self.threads() == 1 {
-                    "container-1t-blz.jsonl"
-                } else {
-                    "container-blz.jsonl"
-                };
-                PathBuf::from(d).join(file)
-            })
-        });
-        let Some(p) = path else {
-            return Ok(None);
-        };
-        eprintln!("writing {}", p.display());
-        Ok(Some(
-            OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(&p)
-                .with_context(|| format!("cannot open {}", p.display()))?,
-        ))
+        container_out(self.out.as_deref(), self.threads())
     }
 }
 
@@ -298,16 +278,6 @@ fn time_it<R>(
 }
 
 fn no_setup() {}
-
-/// `{"median", "min", "max", "n"}`.
-fn stats(xs: &[f64]) -> Value {
-    json!({
-        "median": median(xs),
-        "min": xs.iter().copied().fold(f64::INFINITY, f64::min),
-        "max": xs.iter().copied().fold(0.0, f64::max),
-        "n": xs.len(),
-    })
-}
 
 /// One measured case: a printed row and a container JSON Lines record.
 struct Case {

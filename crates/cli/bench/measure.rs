@@ -294,3 +294,42 @@ pub(crate) fn print_table(header: &[&str], rows: &[Vec<String>]) {
         line(r.iter().map(String::as_str).collect());
     }
 }
+
+/// `{"median", "min", "max", "n"}` of timings in seconds, as the anchors' records hold them.
+pub(crate) fn stats(xs: &[f64]) -> serde_json::Value {
+    serde_json::json!({
+        "median": median(xs),
+        "min": xs.iter().copied().fold(f64::INFINITY, f64::min),
+        "max": xs.iter().copied().fold(0.0, f64::max),
+        "n": xs.len(),
+    })
+}
+
+/// The container JSON Lines file to append to: `out`, else the anchors' run folder
+/// (`container-1t-blz.jsonl` for one thread, `container-blz.jsonl` otherwise), else none.
+pub(crate) fn container_out(
+    out: Option<&std::path::Path>,
+    threads: usize,
+) -> Result<Option<std::fs::File>> {
+    let path = out.map(std::path::Path::to_path_buf).or_else(|| {
+        std::env::var_os("BLZ_ANCHORS_RUN_DIR").map(|d| {
+            let file = if threads == 1 {
+                "container-1t-blz.jsonl"
+            } else {
+                "container-blz.jsonl"
+            };
+            std::path::PathBuf::from(d).join(file)
+        })
+    });
+    let Some(p) = path else {
+        return Ok(None);
+    };
+    eprintln!("writing {}", p.display());
+    Ok(Some(
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&p)
+            .with_context(|| format!("cannot open {}", p.display()))?,
+    ))
+}

@@ -13,7 +13,7 @@
 //! - the same computations as one-thread loops over the raw `Vec`s, which also check the results
 //!   (and, on the whole anchors table with X = 96.0, the peers' `[453455, 47309939.72]`).
 
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::hint::black_box;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -24,7 +24,7 @@ use blz::{Agg, CArrayOptions, CTable, ColumnBatch, Values};
 use serde_json::{Value, json};
 
 use super::datasets::Manifest;
-use super::measure::{gbps, loadavg, median};
+use super::measure::{container_out, gbps, loadavg, median, stats};
 use super::print_table;
 
 /// The table's columns, in the peers' order.
@@ -112,27 +112,7 @@ impl QueryArgs {
 
     /// The JSON Lines output, if any.
     fn out(&self) -> Result<Option<File>> {
-        let path = self.out.clone().or_else(|| {
-            std::env::var_os("BLZ_ANCHORS_RUN_DIR").map(|d| {
-                let file = if self.threads() == 1 {
-                    "container-1t-blz.jsonl"
-                } else {
-                    "container-blz.jsonl"
-                };
-                PathBuf::from(d).join(file)
-            })
-        });
-        let Some(p) = path else {
-            return Ok(None);
-        };
-        eprintln!("writing {}", p.display());
-        Ok(Some(
-            OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(&p)
-                .with_context(|| format!("cannot open {}", p.display()))?,
-        ))
+        container_out(self.out.as_deref(), self.threads())
     }
 }
 
@@ -258,16 +238,6 @@ fn time_it<R>(repeats: usize, mut f: impl FnMut() -> Result<R>) -> Result<(Vec<f
         drop(last.replace(r));
     }
     Ok((ts, last.context("no timed call")?))
-}
-
-/// `{"median", "min", "max", "n"}`.
-fn stats(xs: &[f64]) -> Value {
-    json!({
-        "median": median(xs),
-        "min": xs.iter().copied().fold(f64::INFINITY, f64::min),
-        "max": xs.iter().copied().fold(0.0, f64::max),
-        "n": xs.len(),
-    })
 }
 
 /// The compressed table's sizes, attached to its records.

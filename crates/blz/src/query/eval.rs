@@ -186,16 +186,15 @@ fn compile_num(t: &CTable, e: &Expr) -> Result<Num> {
         Expr::Unary {
             op: UnOp::Neg,
             expr,
-            span,
+            ..
         } => Ok(Num::Arith(
             BinOp::Sub,
             Box::new(Num::Lit(Scalar::I(0))),
-            Box::new(compile_num(t, expr).map_err(|e| rewrap(e, *span))?),
+            Box::new(compile_num(t, expr)?),
         )),
-        Expr::Binary { op, lhs, rhs, span }
+        Expr::Binary { op, lhs, rhs, .. }
             if matches!(op, BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div) =>
         {
-            let _ = span;
             Ok(Num::Arith(
                 *op,
                 Box::new(compile_num(t, lhs)?),
@@ -204,10 +203,6 @@ fn compile_num(t: &CTable, e: &Expr) -> Result<Num> {
         }
         other => Err(qerr(other.span(), "expected a numeric expression")),
     }
-}
-
-fn rewrap(e: Error, _span: Span) -> Error {
-    e
 }
 
 /// Converts a literal compared with a column of type `ty` into a scalar (ISO-8601 text for
