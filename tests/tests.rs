@@ -12,6 +12,7 @@ mod corruption;
 mod ctable;
 mod golden;
 mod interop;
+mod persist;
 mod props;
 mod regressions;
 mod util;

@@ -12,6 +12,7 @@ use blz_blosc::{CLevel, CParams, ChunkHeader, Compressor, Shuffle, TypeSize};
 use rayon::prelude::*;
 
 use crate::cache::ChunkCache;
+use crate::chunk::ChunkBytes;
 use crate::dtype::{DType, Element};
 use crate::error::{Error, Result};
 use crate::stats::Stats;
@@ -28,7 +29,7 @@ const TARGET_BLOCK_BYTES: usize = 256 * 1024;
 #[derive(Clone)]
 pub(crate) struct Chunk<T: Element> {
     /// The Blosc chunk.
-    pub(crate) data: Arc<Vec<u8>>,
+    pub(crate) data: ChunkBytes,
     /// Generation: changes whenever the chunk is rewritten (the cache key).
     pub(crate) gen_id: u64,
     /// Block size in bytes, from the chunk header.
@@ -312,13 +313,13 @@ impl<T: Element> CArray<T> {
     }
 
     /// Compresses one full chunk of elements.
-    pub(crate) fn seal(&self, xs: &[T]) -> Result<(Arc<Vec<u8>>, usize, Stats<T>)> {
+    pub(crate) fn seal(&self, xs: &[T]) -> Result<(ChunkBytes, usize, Stats<T>)> {
         let bytes: &[u8] = bytemuck::cast_slice(T::to_raw(xs));
         let data = blz_blosc::compress(bytes, &self.cparams)?;
         let blocksize = ChunkHeader::parse(&data)?.blocksize();
         let block_elems = (blocksize / std::mem::size_of::<T>()).max(1);
         Ok((
-            Arc::from(data),
+            ChunkBytes::Owned(Arc::new(data)),
             blocksize,
             Stats::of_blocks(xs, block_elems),
         ))

@@ -78,6 +78,8 @@ pub struct CTable {
     pub(crate) columns: Vec<Column>,
     pub(crate) len: usize,
     pub(crate) opts: CArrayOptions,
+    /// The directory and files, for a table on disk.
+    pub(crate) store: Option<Box<crate::storage::Store>>,
 }
 
 impl Default for CTable {
@@ -96,6 +98,7 @@ impl CTable {
             columns: Vec::new(),
             len: 0,
             opts,
+            store: None,
         }
     }
 
@@ -114,6 +117,7 @@ impl CTable {
             columns: Vec::new(),
             len: 0,
             opts: opts.with_chunklen(chunklen),
+            store: None,
         })
     }
 
@@ -198,6 +202,7 @@ impl CTable {
     /// # Errors
     /// [`Error::InvalidParam`] when the name is taken.
     pub fn add_empty_column(&mut self, name: &str, ty: ColumnType) -> Result<()> {
+        self.before_change()?;
         if self.columns.iter().any(|c| c.name == name) {
             return Err(Error::param("column name", name, "a name not in the table"));
         }
@@ -216,6 +221,7 @@ impl CTable {
     /// [`Error::LengthMismatch`] when it does not have `len` values; [`Error::InvalidParam`] when
     /// the name is taken.
     pub fn add_column(&mut self, batch: ColumnBatch) -> Result<()> {
+        self.before_change()?;
         if self.columns.is_empty() && self.len == 0 {
             return self.append(vec![batch]);
         }
@@ -244,8 +250,10 @@ impl CTable {
     /// # Errors
     /// [`Error::UnknownColumn`].
     pub fn drop_column(&mut self, name: &str) -> Result<()> {
+        self.before_change()?;
         let i = self.col_index(name)?;
         self.columns.remove(i);
+        self.note_drop(name);
         Ok(())
     }
 
@@ -258,7 +266,9 @@ impl CTable {
         if from != to && self.columns.iter().any(|c| c.name == to) {
             return Err(Error::param("column name", to, "a name not in the table"));
         }
+        self.before_change()?;
         self.columns[i].name = to.to_owned();
+        self.note_rename(from, to);
         Ok(())
     }
 
@@ -270,6 +280,7 @@ impl CTable {
     /// [`Error::UnknownColumn`], [`Error::TypeMismatch`]-like [`Error::ColumnType`],
     /// [`Error::LengthMismatch`], [`Error::InvalidParam`] (a missing or repeated column).
     pub fn append(&mut self, batches: Vec<ColumnBatch>) -> Result<()> {
+        self.before_change()?;
         let Some(first) = batches.first() else {
             return Ok(());
         };
@@ -391,6 +402,12 @@ fn filler(ty: ColumnType, n: usize) -> Values {
     }
 }
 
+impl fmt::Debug for CTable {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
 impl fmt::Display for CTable {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let (n, c) = (self.nbytes(), self.cbytes());
@@ -419,5 +436,65 @@ impl fmt::Display for CTable {
             )?;
         }
         Ok(())
+    }
+}
+
+/// Runs `$e` with `$a` bound to the main `CArray` of a column's data.
+macro_rules! with_main_array {
+    ($data:expr, $a:ident => $e:expr) => {
+        match $data {
+            Data::Bool($a) => $e,
+            Data::I8($a) => $e,
+            Data::I16($a) => $e,
+            Data::I32($a) => $e,
+            Data::I64($a) => $e,
+            Data::U8($a) => $e,
+            Data::U16($a) => $e,
+            Data::U32($a) => $e,
+            Data::U64($a) => $e,
+            Data::F32($a) => $e,
+            Data::F64($a) => $e,
+            Data::Timestamp($a, _) => $e,
+            Data::Utf8(StrData::Dict { codes: $a, .. }) => $e,
+            Data::Utf8(StrData::Plain { ends: $a, .. }) => $e,
+        }
+    };
+}
+
+/// Read-only storage details of a column, for tools such as `blz info`.
+impl CTable {
+    /// The codec parameters of a column's main array (the codes of a dictionary text column,
+    /// the string offsets of a plain one).
+    ///
+    /// # Errors
+    /// [`Error::UnknownColumn`].
+    pub fn column_cparams(&self, name: &str) -> Result<blz_blosc::CParams> {
+        let c = &self.columns[self.col_index(name)?];
+        Ok(with_main_array!(&c.data, a => a.cparams().clone()))
+    }
+
+    /// The number of sealed (compressed) chunks of a column's main array; the rows past them
+    /// sit in its uncompressed tail.
+    ///
+    /// # Errors
+    /// [`Error::UnknownColumn`].
+    pub fn column_nchunks(&self, name: &str) -> Result<usize> {
+        let c = &self.columns[self.col_index(name)?];
+        Ok(with_main_array!(&c.data, a => a.nchunks()))
+    }
+
+    /// How a column is stored: `"fixed"` (a typed array), `"dict"` (text as codes into a
+    /// dictionary of distinct values) or `"plain"` (text as offsets and bytes), and the number
+    /// of dictionary entries for `"dict"`.
+    ///
+    /// # Errors
+    /// [`Error::UnknownColumn`].
+    pub fn column_storage(&self, name: &str) -> Result<(&'static str, Option<usize>)> {
+        let c = &self.columns[self.col_index(name)?];
+        Ok(match &c.data {
+            Data::Utf8(StrData::Dict { values, .. }) => ("dict", Some(values.len())),
+            Data::Utf8(StrData::Plain { .. }) => ("plain", None),
+            _ => ("fixed", None),
+        })
     }
 }

@@ -95,9 +95,77 @@ pub enum Error {
         /// What is wrong.
         reason: &'static str,
     },
+    /// A file operation failed.
+    #[error("cannot {op} {}: {source}", .path.display())]
+    Io {
+        /// The file or directory.
+        path: std::path::PathBuf,
+        /// What was being done ("open", "write", "sync", ...).
+        op: &'static str,
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A stored chunk whose checksum does not match: the file was damaged after it was written.
+    #[error(
+        "checksum mismatch in table {}, column {column:?}, chunk {chunk} (file {}): the data is damaged; `blz verify` lists every damaged chunk",
+        .table.display(), .file.display()
+    )]
+    Checksum {
+        /// The table directory.
+        table: std::path::PathBuf,
+        /// The column (and part: `data`, `validity`, ...).
+        column: String,
+        /// The chunk index within that part.
+        chunk: usize,
+        /// The data file.
+        file: std::path::PathBuf,
+    },
+    /// A table directory that cannot be used: not a table, a damaged or newer manifest, a
+    /// missing file, sizes that do not add up.
+    #[error("table {}: {reason}", .path.display())]
+    Table {
+        /// The table directory (or the file inside it).
+        path: std::path::PathBuf,
+        /// What is wrong, and what to do.
+        reason: String,
+    },
+    /// Another process holds the table's writer lock.
+    #[error("table {} is open for writing by another process (lock file {}); open it read-only or wait", .path.display(), .path.join("LOCK").display())]
+    Locked {
+        /// The table directory.
+        path: std::path::PathBuf,
+    },
+    /// Creating a table where something exists already.
+    #[error("{} already exists; pass overwrite to replace it, or open it to append", .path.display())]
+    AlreadyExists {
+        /// The path.
+        path: std::path::PathBuf,
+    },
+    /// A change to a table opened read-only.
+    #[error("table {} is open read-only; open it with OpenMode::Append to change it", .path.display())]
+    ReadOnly {
+        /// The table directory.
+        path: std::path::PathBuf,
+    },
 }
 
 impl Error {
+    pub(crate) fn io(path: &std::path::Path, op: &'static str, source: std::io::Error) -> Self {
+        Error::Io {
+            path: path.to_path_buf(),
+            op,
+            source,
+        }
+    }
+
+    pub(crate) fn table(path: &std::path::Path, reason: impl Into<String>) -> Self {
+        Error::Table {
+            path: path.to_path_buf(),
+            reason: reason.into(),
+        }
+    }
+
     pub(crate) fn param(name: &'static str, value: impl ToString, expected: &'static str) -> Self {
         Error::InvalidParam {
             name,

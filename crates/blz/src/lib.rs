@@ -30,16 +30,18 @@
 //!
 //! ## Features
 //! - `simd` (default): forwarded to `blz-blosc` (SIMD filters, LZ4 wide copies).
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 #![warn(clippy::unwrap_used)]
 
 mod cache;
 mod carray;
+mod chunk;
 mod ctable;
 mod dtype;
 mod error;
 pub mod query;
 mod stats;
+mod storage;
 
 pub use blz_blosc as blosc;
 pub use cache::{CacheStats, ChunkCache, DEFAULT_CACHE_BYTES};
@@ -49,6 +51,7 @@ pub use dtype::{DType, Element, TimeUnit, Timestamp};
 pub use error::{Error, Result};
 pub use query::{Agg, BinOp, Expr, Literal, MAX_DEPTH, ParseError, Query, Span, UnOp, parse};
 pub use stats::Stats;
+pub use storage::{CreateOptions, OpenMode, VerifyReport, verify};
 
 #[cfg(doctest)]
 #[doc = include_str!("../../../README.md")]

@@ -39,15 +39,19 @@ impl<T: Element> CArray<T> {
         if let Some(raw) = T::raw_mut(out) {
             let bytes: &mut [u8] = bytemuck::cast_slice_mut(raw);
             blz_blosc::getitem(
-                &self.chunks[c].data,
+                self.chunks[c].data.checked(c)?,
                 start,
                 bytes.len() / size.max(1),
                 bytes,
             )?;
+            if start == 0 && out.len() == self.chunklen {
+                // A whole chunk decoded (scans, queries): its mapped pages are done with.
+                self.chunks[c].data.release();
+            }
             return Ok(());
         }
         let mut raw = vec![0u8; std::mem::size_of_val(out)];
-        blz_blosc::getitem(&self.chunks[c].data, start, out.len(), &mut raw)?;
+        blz_blosc::getitem(self.chunks[c].data.checked(c)?, start, out.len(), &mut raw)?;
         let rawt: Vec<T::Raw> = bytemuck::allocation::pod_collect_to_vec(&raw);
         let view = T::from_raw(&rawt).ok_or_else(|| Self::corrupt(c))?;
         out.copy_from_slice(view);
@@ -67,7 +71,9 @@ impl<T: Element> CArray<T> {
             let start = b * be;
             let n = be.min(self.chunklen - start);
             let mut v = vec![0u8; n * std::mem::size_of::<T>()];
-            blz_blosc::getitem(&chunk.data, start, n, &mut v)?;
+            blz_blosc::getitem(chunk.data.checked(c)?, start, n, &mut v)?;
+            // The decoded block is cached; the compressed pages need not stay resident.
+            chunk.data.release();
             Ok(Arc::new(v))
         })
     }

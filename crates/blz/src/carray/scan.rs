@@ -280,6 +280,7 @@ impl<T: Element> CArray<T> {
                     a = step(a, base + o, buf);
                     o += m;
                 }
+                self.chunks[c].data.release();
                 Ok(a)
             })
             .collect::<Result<_>>()?;

@@ -1,0 +1,105 @@
+//! Tables on disk: a directory with a checksummed JSON manifest, one append-only data file per
+//! column part holding Blosc chunks back to back, and a small side file per commit holding the
+//! uncompressed tails and text dictionaries. See docs/format.md.
+//!
+//! Commit protocol: new chunks are appended to the data files and synced; the side file is
+//! written and synced; the manifest is written to `manifest.json.tmp`, synced, and renamed over
+//! `manifest.json`; the directory is synced. A crash at any point leaves the previous manifest,
+//! and everything it names, intact. Bytes past a data file's committed length are garbage of an
+//! interrupted commit: readers ignore them and the next writer truncates them.
+//!
+//! ```
+//! use blz::{ColumnBatch, CreateOptions, CTable, OpenMode};
+//! # fn main() -> blz::Result<()> {
+//! let dir = std::env::temp_dir().join(format!("blz-doc-{}", std::process::id()));
+//! # let _ = std::fs::remove_dir_all(&dir);
+//! let mut t = CTable::create(&dir, CreateOptions::default())?;
+//! t.append(vec![ColumnBatch::new("x", (0..100_000).collect::<Vec<i64>>())])?;
+//! t.commit()?;
+//! drop(t);
+//! let t = CTable::open(&dir, OpenMode::ReadOnly)?;
+//! assert_eq!(t.query("x >= 99990")?.count()?, 10);
+//! assert!(blz::verify(&dir)?.problems.is_empty());
+//! # drop(t);
+//! # std::fs::remove_dir_all(&dir).ok();
+//! # Ok(())
+//! # }
+//! ```
+
+mod array;
+mod manifest;
+mod mmap;
+mod table;
+mod write;
+
+use std::path::Path;
+
+pub(crate) use mmap::MappedFile;
+pub(crate) use table::Store;
+
+use crate::carray::CArrayOptions;
+use crate::error::Result;
+
+/// How [`CTable::open`](crate::CTable::open) opens a table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum OpenMode {
+    /// Read through mmap; any number of processes and threads at once, next to one writer.
+    /// Sees the table as it was committed when it was opened.
+    ReadOnly,
+    /// Read and append (and change columns); takes the table's writer lock. Changes become
+    /// durable at [`CTable::commit`](crate::CTable::commit) and when the table is dropped.
+    Append,
+}
+
+/// Options of [`CTable::create`](crate::CTable::create).
+#[derive(Clone, Debug, Default)]
+#[non_exhaustive]
+pub struct CreateOptions {
+    /// Options of the table's columns (chunk length, codec, cache). Default as
+    /// [`CTable::new`](crate::CTable::new).
+    pub column: Option<CArrayOptions>,
+    /// Replace an existing table (or use an existing empty directory). Default false: creating
+    /// where anything exists is an error. Never replaces a directory that is not a blz table.
+    pub overwrite: bool,
+}
+
+impl CreateOptions {
+    /// Sets `overwrite`.
+    pub fn with_overwrite(mut self, on: bool) -> Self {
+        self.overwrite = on;
+        self
+    }
+
+    /// Sets the column options.
+    pub fn with_column_options(mut self, opts: CArrayOptions) -> Self {
+        self.column = Some(opts);
+        self
+    }
+}
+
+/// What [`verify`] found.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct VerifyReport {
+    /// Rows of the table.
+    pub rows: u64,
+    /// Columns of the table.
+    pub columns: usize,
+    /// Chunks checked (checksum and full decompression).
+    pub chunks: u64,
+    /// Compressed bytes checked.
+    pub bytes: u64,
+    /// Every problem found, naming column, part and chunk; empty for a sound table.
+    pub problems: Vec<String>,
+}
+
+/// Checks a table on disk: the manifest, every chunk's checksum and decompression, tails and
+/// dictionaries, and that the sizes add up. Problems in chunks are collected rather than
+/// stopping at the first.
+///
+/// # Errors
+/// When the table cannot be opened at all (no table, a damaged manifest, a missing file).
+pub fn verify(path: impl AsRef<Path>) -> Result<VerifyReport> {
+    table::verify(path.as_ref())
+}
