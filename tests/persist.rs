@@ -343,7 +343,7 @@ fn child_writer() {
         let n = 1 + (seed >> 33) as usize % 700;
         t.append(batch(rows, n)).unwrap();
         rows += n;
-        if (seed >> 20) % 3 == 0 {
+        if (seed >> 20).is_multiple_of(3) {
             match t.commit() {
                 Ok(()) => println!("C {rows}"),
                 Err(e) => {
@@ -524,7 +524,11 @@ fn child_out_of_core() {
     let q = t.query("x != 12345.5").unwrap();
     let sum = q.aggregate("x", Agg::Sum).unwrap();
     let n = t.query("x > 1e12").unwrap().count().unwrap();
-    let r = (0..t.len()).step_by(997).map(|i| t.value("x", i).unwrap()).count();
+    let mut r = 0;
+    for i in (0..t.len()).step_by(997) {
+        t.value("x", i).unwrap();
+        r += 1;
+    }
     println!("R {} {sum:?} {n} {r}", status("VmHWM:").saturating_sub(before));
 }
 

@@ -11,6 +11,7 @@ mod cli_query_bench;
 mod corruption;
 mod ctable;
 mod golden;
+mod import;
 mod interop;
 mod persist;
 mod props;

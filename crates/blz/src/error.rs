@@ -148,6 +148,72 @@ pub enum Error {
         /// The table directory.
         path: std::path::PathBuf,
     },
+    /// A bcolz directory or python-blosc2 frame that cannot be imported.
+    #[error("cannot import {}: {kind}", .path.display())]
+    Import {
+        /// The directory or file given to the importer.
+        path: std::path::PathBuf,
+        /// What is wrong, and where.
+        kind: crate::import::ImportError,
+    },
+    /// An Arrow operation failed (a record batch, IPC or CSV stream that does not decode...).
+    #[cfg(feature = "arrow")]
+    #[error("arrow error while {context}: {source}")]
+    Arrow {
+        /// What was being done (and on which file).
+        context: String,
+        /// The Arrow error.
+        #[source]
+        source: arrow_schema::ArrowError,
+    },
+    /// A Parquet file that cannot be read or written.
+    #[cfg(feature = "parquet")]
+    #[error("parquet error while {context}: {source}")]
+    Parquet {
+        /// What was being done (and on which file).
+        context: String,
+        /// The Parquet error.
+        #[source]
+        source: parquet::errors::ParquetError,
+    },
+    /// An Arrow column of a type blz does not store.
+    #[cfg(feature = "arrow")]
+    #[error(
+        "column {column:?} has arrow type {data_type}, which blz does not store (supported: boolean, integers, floats, timestamps, dates, utf8 and dictionaries of utf8)"
+    )]
+    UnsupportedArrowType {
+        /// The column.
+        column: String,
+        /// Its Arrow type.
+        data_type: String,
+    },
+    /// A CSV field that does not read as its column's type.
+    #[cfg(feature = "arrow")]
+    #[error("{}: line {line}, column {column:?}: cannot read {value:?} as {expected}", .path.display())]
+    Csv {
+        /// The file.
+        path: std::path::PathBuf,
+        /// Line of the record in the file (1-based, the header included; records with quoted
+        /// line breaks count as one line).
+        line: u64,
+        /// The column name.
+        column: String,
+        /// The field.
+        value: String,
+        /// The column's type.
+        expected: String,
+    },
+    /// A file whose contents are not the format its extension (or the caller) says.
+    #[cfg(feature = "arrow")]
+    #[error("{}: expected a {expected} file, found {found}", .path.display())]
+    FileFormat {
+        /// The file.
+        path: std::path::PathBuf,
+        /// The format asked for or named by the extension.
+        expected: &'static str,
+        /// What the first bytes say.
+        found: &'static str,
+    },
 }
 
 impl Error {

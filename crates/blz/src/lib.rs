@@ -39,6 +39,7 @@ mod chunk;
 mod ctable;
 mod dtype;
 mod error;
+pub mod import;
 pub mod query;
 mod stats;
 mod storage;
