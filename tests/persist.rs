@@ -8,7 +8,7 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use blz::{
-    Agg, CArrayOptions, ChunkCache, ColumnBatch, CreateOptions, CTable, Error, OpenMode, Value,
+    Agg, CArrayOptions, CTable, ChunkCache, ColumnBatch, CreateOptions, Error, OpenMode, Value,
 };
 
 fn tmp() -> tempfile::TempDir {
@@ -27,8 +27,11 @@ fn batch(start: usize, n: usize) -> Vec<ColumnBatch> {
                 .map(|i| ["red", "green", "blue"][i % 3])
                 .collect::<Vec<_>>(),
         ),
-        ColumnBatch::new("n", r.clone().map(|i| (i % 1000) as i32).collect::<Vec<_>>())
-            .with_validity(r.map(|i| i % 7 != 0).collect()),
+        ColumnBatch::new(
+            "n",
+            r.clone().map(|i| (i % 1000) as i32).collect::<Vec<_>>(),
+        )
+        .with_validity(r.map(|i| i % 7 != 0).collect()),
     ]
 }
 
@@ -55,7 +58,11 @@ fn check_rows(t: &CTable, rows: usize) {
         assert_eq!(row[0], Value::Int(i as i64));
         assert_eq!(row[1], Value::Float(i as f64 * 0.5));
         assert_eq!(row[2], Value::Str(["red", "green", "blue"][i % 3].into()));
-        let n = if i % 7 == 0 { Value::Null } else { Value::Int((i % 1000) as i64) };
+        let n = if i % 7 == 0 {
+            Value::Null
+        } else {
+            Value::Int((i % 1000) as i64)
+        };
         assert_eq!(row[3], n);
     }
 }
@@ -75,7 +82,12 @@ fn table_round_trips_through_disk_with_every_type() {
         ColumnBatch::new("b", (0..3734).map(|i| i % 2 == 0).collect::<Vec<_>>()),
         ColumnBatch::new("u8", (0..3734).map(|i| i as u8).collect::<Vec<_>>()),
         ColumnBatch::new("u64", (0..3734).map(|i| u64::MAX - i).collect::<Vec<_>>()),
-        ColumnBatch::new("f32", (0..3734).map(|i| if i == 5 { f32::NAN } else { i as f32 }).collect::<Vec<_>>()),
+        ColumnBatch::new(
+            "f32",
+            (0..3734)
+                .map(|i| if i == 5 { f32::NAN } else { i as f32 })
+                .collect::<Vec<_>>(),
+        ),
     ];
     for b in more {
         t.add_column(b).unwrap();
@@ -104,7 +116,8 @@ fn reopened_writer_appends_renames_and_drops() {
     {
         let mut t = CTable::create(&p, small_opts(500)).unwrap();
         t.append(batch(0, 1100)).unwrap();
-        t.add_column(ColumnBatch::new("gone", vec![1u8; 1100])).unwrap();
+        t.add_column(ColumnBatch::new("gone", vec![1u8; 1100]))
+            .unwrap();
         // Dropped without commit: committed on drop.
     }
     {
@@ -128,7 +141,11 @@ fn reopened_writer_appends_renames_and_drops() {
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())
         .collect();
-    assert_eq!(names.iter().filter(|n| n.starts_with("c4.")).count(), 0, "{names:?}");
+    assert_eq!(
+        names.iter().filter(|n| n.starts_with("c4.")).count(),
+        0,
+        "{names:?}"
+    );
 }
 
 #[test]
@@ -158,7 +175,10 @@ fn create_refuses_existing_paths_unless_asked() {
     // A file is not replaced without asking either.
     let f = d.path().join("file");
     std::fs::write(&f, b"x").unwrap();
-    assert!(matches!(CTable::create(&f, CreateOptions::default()), Err(Error::AlreadyExists { .. })));
+    assert!(matches!(
+        CTable::create(&f, CreateOptions::default()),
+        Err(Error::AlreadyExists { .. })
+    ));
 }
 
 #[test]
@@ -168,13 +188,19 @@ fn one_writer_many_readers() {
     let mut w = CTable::create(&p, small_opts(100)).unwrap();
     w.append(batch(0, 250)).unwrap();
     w.commit().unwrap();
-    assert!(matches!(CTable::open(&p, OpenMode::Append), Err(Error::Locked { .. })));
+    assert!(matches!(
+        CTable::open(&p, OpenMode::Append),
+        Err(Error::Locked { .. })
+    ));
     assert!(matches!(
         CTable::create(&p, CreateOptions::default().with_overwrite(true)),
         Err(Error::Locked { .. })
     ));
     let mut r = CTable::open(&p, OpenMode::ReadOnly).unwrap();
-    assert!(matches!(r.append(batch(250, 1)), Err(Error::ReadOnly { .. })));
+    assert!(matches!(
+        r.append(batch(250, 1)),
+        Err(Error::ReadOnly { .. })
+    ));
     assert!(matches!(r.commit(), Err(Error::ReadOnly { .. })));
     assert!(matches!(r.drop_column("x"), Err(Error::ReadOnly { .. })));
     // Uncommitted rows are invisible to readers; the snapshot a reader opened stays put.
@@ -186,7 +212,10 @@ fn one_writer_many_readers() {
     drop(w);
     let mut w2 = CTable::open(&p, OpenMode::Append).unwrap();
     w2.append(batch(500, 1)).unwrap();
-    assert!(matches!(CTable::new().commit(), Err(Error::InvalidParam { .. })));
+    assert!(matches!(
+        CTable::new().commit(),
+        Err(Error::InvalidParam { .. })
+    ));
 }
 
 #[test]
@@ -217,7 +246,12 @@ fn garbage_past_the_committed_end_is_ignored_and_reclaimed() {
 #[test]
 fn bad_tables_are_clear_errors() {
     let d = tmp();
-    let msg = |p: &Path| CTable::open(p, OpenMode::ReadOnly).err().unwrap().to_string();
+    let msg = |p: &Path| {
+        CTable::open(p, OpenMode::ReadOnly)
+            .err()
+            .unwrap()
+            .to_string()
+    };
     assert!(msg(&d.path().join("nothing")).contains("no such table"));
     std::fs::write(d.path().join("f"), b"x").unwrap();
     assert!(msg(&d.path().join("f")).contains("not a directory"));
@@ -277,14 +311,21 @@ fn every_flipped_byte_is_an_error_or_the_right_data() {
     let p = d.path().join("t");
     let mut t = CTable::create(&p, small_opts(64)).unwrap();
     t.append(batch(0, 150)).unwrap();
-    t.add_column(ColumnBatch::new("txt", (0..150).map(|i| format!("w{i}")).collect::<Vec<_>>()))
-        .unwrap();
+    t.add_column(ColumnBatch::new(
+        "txt",
+        (0..150).map(|i| format!("w{i}")).collect::<Vec<_>>(),
+    ))
+    .unwrap();
     t.commit().unwrap();
     drop(t);
     let read_all = |p: &Path| -> blz::Result<Vec<Vec<Value>>> {
         let t = CTable::open_with_cache(p, OpenMode::ReadOnly, ChunkCache::new(1 << 20)?)?;
-        let mut rows = (0..t.len()).map(|i| t.row(i)).collect::<blz::Result<Vec<_>>>()?;
-        rows.push(vec![Value::UInt(t.query("id < 100 and n > 3")?.count()? as u64)]);
+        let mut rows = (0..t.len())
+            .map(|i| t.row(i))
+            .collect::<blz::Result<Vec<_>>>()?;
+        rows.push(vec![Value::UInt(
+            t.query("id < 100 and n > 3")?.count()? as u64
+        )]);
         rows.push(vec![t.query("s == 'blue'")?.aggregate("x", Agg::Sum)?]);
         Ok(rows)
     };
@@ -304,7 +345,12 @@ fn every_flipped_byte_is_an_error_or_the_right_data() {
             std::fs::write(f, &b).unwrap();
             flips += 1;
             match read_all(&p) {
-                Ok(rows) => assert_eq!(rows, good, "flip of byte {i} in {} gave wrong data", f.display()),
+                Ok(rows) => assert_eq!(
+                    rows,
+                    good,
+                    "flip of byte {i} in {} gave wrong data",
+                    f.display()
+                ),
                 Err(_) => errors += 1,
             }
         }
@@ -318,7 +364,14 @@ fn every_flipped_byte_is_an_error_or_the_right_data() {
 
 fn child(test: &str, env: &[(&str, &Path)]) -> Command {
     let mut c = Command::new(std::env::current_exe().unwrap());
-    c.args(["--exact", test, "--ignored", "--nocapture", "--test-threads=1", "-q"]);
+    c.args([
+        "--exact",
+        test,
+        "--ignored",
+        "--nocapture",
+        "--test-threads=1",
+        "-q",
+    ]);
     for (k, v) in env {
         c.env(k, v);
     }
@@ -330,8 +383,13 @@ fn child(test: &str, env: &[(&str, &Path)]) -> Command {
 #[test]
 #[ignore = "child process of the crash and full-disk tests"]
 fn child_writer() {
-    let Some(p) = std::env::var_os("BLZ_CHILD_TABLE") else { return };
-    let steps: usize = std::env::var("BLZ_CHILD_STEPS").ok().and_then(|s| s.parse().ok()).unwrap_or(usize::MAX);
+    let Some(p) = std::env::var_os("BLZ_CHILD_TABLE") else {
+        return;
+    };
+    let steps: usize = std::env::var("BLZ_CHILD_STEPS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(usize::MAX);
     let mut t = match CTable::open(&p, OpenMode::Append) {
         Ok(t) => t,
         Err(_) => CTable::create(&p, small_opts(300)).unwrap(),
@@ -339,7 +397,9 @@ fn child_writer() {
     let mut rows = t.len();
     let mut seed = rows as u64 * 2_654_435_761 + 1;
     for _ in 0..steps {
-        seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        seed = seed
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
         let n = 1 + (seed >> 33) as usize % 700;
         t.append(batch(rows, n)).unwrap();
         rows += n;
@@ -361,7 +421,10 @@ fn child_writer() {
 /// readable and holds at least every row whose commit returned, all correct.
 #[test]
 fn crash_during_appends_and_commits_loses_nothing_committed() {
-    let kills: usize = std::env::var("BLZ_CRASH_KILLS").ok().and_then(|s| s.parse().ok()).unwrap_or(25);
+    let kills: usize = std::env::var("BLZ_CRASH_KILLS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(25);
     let d = tmp();
     let p = d.path().join("t");
     let mut acked = 0usize;
@@ -381,13 +444,22 @@ fn crash_during_appends_and_commits_loses_nothing_committed() {
             }
         });
         seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
-        // The first kills land during start-up and table creation, later ones mid-stream.
-        let wait = if k < 3 { k as u64 * 3 } else { 5 + (seed >> 33) % 120 };
+        // The first kills land during start-up and table creation; the others wait for the
+        // writer's first commit of this run (however slow the machine), then a random while.
+        let mut first = None;
+        if k >= 3 {
+            first = rx.recv_timeout(Duration::from_secs(60)).ok();
+        }
+        let wait = if k < 3 {
+            k as u64 * 3
+        } else {
+            (seed >> 33) % 80
+        };
         std::thread::sleep(Duration::from_millis(wait));
         c.kill().unwrap();
         c.wait().unwrap();
         reader.join().unwrap();
-        while let Ok(n) = rx.try_recv() {
+        for n in first.into_iter().chain(rx.try_iter()) {
             acked = acked.max(n);
         }
         if !p.join("manifest.json").exists() {
@@ -396,7 +468,11 @@ fn crash_during_appends_and_commits_loses_nothing_committed() {
         }
         let t = CTable::open(&p, OpenMode::ReadOnly)
             .unwrap_or_else(|e| panic!("unreadable after kill {k}: {e}"));
-        assert!(t.len() >= acked, "kill {k}: {} rows, {acked} acknowledged", t.len());
+        assert!(
+            t.len() >= acked,
+            "kill {k}: {} rows, {acked} acknowledged",
+            t.len()
+        );
         check_rows(&t, t.len());
         acked = t.len();
     }
@@ -426,8 +502,16 @@ fn full_disk_keeps_the_last_commit() {
         .filter_map(|l| l.strip_prefix("C ")?.trim().parse::<usize>().ok())
         .max()
         .unwrap_or(0);
-    let err = text.lines().find(|l| l.starts_with("E ")).unwrap_or_else(|| panic!("no write error: {text}"));
-    assert!(err.contains("cannot write") || err.contains("cannot sync") || err.contains("cannot create"), "{err}");
+    let err = text
+        .lines()
+        .find(|l| l.starts_with("E "))
+        .unwrap_or_else(|| panic!("no write error: {text}"));
+    assert!(
+        err.contains("cannot write")
+            || err.contains("cannot sync")
+            || err.contains("cannot create"),
+        "{err}"
+    );
     assert!(last > 0, "{text}");
     let t = CTable::open(&p, OpenMode::ReadOnly).unwrap();
     assert_eq!(t.len(), last);
@@ -444,7 +528,9 @@ fn full_disk_keeps_the_last_commit() {
 #[test]
 #[ignore = "child process of the concurrency test"]
 fn child_reader() {
-    let Some(p) = std::env::var_os("BLZ_CHILD_TABLE") else { return };
+    let Some(p) = std::env::var_os("BLZ_CHILD_TABLE") else {
+        return;
+    };
     let stop = PathBuf::from(std::env::var_os("BLZ_CHILD_STOP").unwrap());
     let mut n = 0;
     while !stop.exists() {
@@ -464,10 +550,13 @@ fn readers_in_threads_and_processes_see_consistent_snapshots() {
     let mut w = CTable::create(&p, small_opts(128)).unwrap();
     w.append(batch(0, 200)).unwrap();
     w.commit().unwrap();
-    let proc = child("persist::child_reader", &[("BLZ_CHILD_TABLE", &p), ("BLZ_CHILD_STOP", &stop)])
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let proc = child(
+        "persist::child_reader",
+        &[("BLZ_CHILD_TABLE", &p), ("BLZ_CHILD_STOP", &stop)],
+    )
+    .stdout(Stdio::piped())
+    .spawn()
+    .unwrap();
     let done = std::sync::atomic::AtomicBool::new(false);
     std::thread::scope(|s| {
         let readers: Vec<_> = (0..2)
@@ -489,7 +578,8 @@ fn readers_in_threads_and_processes_see_consistent_snapshots() {
             w.commit().unwrap();
             // Renames and rewrites in between: a new column, dropped again.
             if k % 10 == 0 {
-                w.add_column(ColumnBatch::new("tmp", vec![0u8; (k + 1) * 200])).unwrap();
+                w.add_column(ColumnBatch::new("tmp", vec![0u8; (k + 1) * 200]))
+                    .unwrap();
                 w.drop_column("tmp").unwrap();
                 w.commit().unwrap();
             }
@@ -501,7 +591,11 @@ fn readers_in_threads_and_processes_see_consistent_snapshots() {
     });
     std::fs::write(&stop, b"").unwrap();
     let out = proc.wait_with_output().unwrap();
-    assert!(out.status.success(), "reader process failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "reader process failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(String::from_utf8_lossy(&out.stdout).contains("S "));
 }
 
@@ -510,11 +604,20 @@ fn readers_in_threads_and_processes_see_consistent_snapshots() {
 #[test]
 #[ignore = "child process of the out-of-core test"]
 fn child_out_of_core() {
-    let Some(p) = std::env::var_os("BLZ_CHILD_TABLE") else { return };
+    let Some(p) = std::env::var_os("BLZ_CHILD_TABLE") else {
+        return;
+    };
     let status = |key: &str| -> u64 {
         let s = std::fs::read_to_string("/proc/self/status").unwrap();
         s.lines()
-            .find_map(|l| l.strip_prefix(key)?.trim().strip_suffix("kB")?.trim().parse().ok())
+            .find_map(|l| {
+                l.strip_prefix(key)?
+                    .trim()
+                    .strip_suffix("kB")?
+                    .trim()
+                    .parse()
+                    .ok()
+            })
             .unwrap()
     };
     let before = status("VmRSS:");
@@ -529,7 +632,10 @@ fn child_out_of_core() {
         t.value("x", i).unwrap();
         r += 1;
     }
-    println!("R {} {sum:?} {n} {r}", status("VmHWM:").saturating_sub(before));
+    println!(
+        "R {} {sum:?} {n} {r}",
+        status("VmHWM:").saturating_sub(before)
+    );
 }
 
 /// A table whose data is several times the cache budget: a sum, a filter and random reads
@@ -557,12 +663,27 @@ fn out_of_core_scans_stay_within_the_cache_budget() {
     }
     let cbytes = t.cbytes();
     drop(t);
-    assert!(cbytes > 4 * (8 << 20), "table of {cbytes} bytes is not out of core");
-    let out = child("persist::child_out_of_core", &[("BLZ_CHILD_TABLE", &p)]).output().unwrap();
+    assert!(
+        cbytes > 4 * (8 << 20),
+        "table of {cbytes} bytes is not out of core"
+    );
+    let out = child("persist::child_out_of_core", &[("BLZ_CHILD_TABLE", &p)])
+        .output()
+        .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{text} {}", String::from_utf8_lossy(&out.stderr));
-    let line = text.lines().find_map(|l| l.strip_prefix("R ")).unwrap_or_else(|| panic!("{text}"));
+    assert!(
+        out.status.success(),
+        "{text} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let line = text
+        .lines()
+        .find_map(|l| l.strip_prefix("R "))
+        .unwrap_or_else(|| panic!("{text}"));
     let kib: u64 = line.split(' ').next().unwrap().parse().unwrap();
     eprintln!("out of core: table {cbytes} bytes, cache 8 MiB, peak RSS growth {kib} KiB ({line})");
-    assert!(kib < (8 + 32) * 1024, "peak RSS grew by {kib} KiB for a {cbytes}-byte table: {line}");
+    assert!(
+        kib < (8 + 32) * 1024,
+        "peak RSS grew by {kib} KiB for a {cbytes}-byte table: {line}"
+    );
 }

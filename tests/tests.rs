@@ -4,10 +4,12 @@
     reason = "test data generators and manifest fields narrow known-small values"
 )]
 
+mod arrow_interop;
 mod carray;
 mod cli;
 mod cli_bench;
 mod cli_query_bench;
+mod cli_table;
 mod corruption;
 mod ctable;
 mod golden;

@@ -15,6 +15,7 @@
 mod carray;
 mod datasets;
 mod measure;
+mod persist;
 mod query;
 
 use std::fs::OpenOptions;
@@ -53,6 +54,8 @@ enum Command {
     Append(carray::AppendArgs),
     /// `CTable` filter query (count, sum) and group-by on the anchors' table_10M.
     Query(query::QueryArgs),
+    /// Tables on disk: write, open, sum and filter read back (warm and cold page cache).
+    Persist(persist::PersistArgs),
 }
 
 const MIB: usize = 1 << 20;
@@ -104,6 +107,7 @@ pub(crate) fn run(args: Args) -> Result<()> {
         Command::Take(a) => carray::take(&a),
         Command::Append(a) => carray::append(&a),
         Command::Query(a) => query::query(&a),
+        Command::Persist(a) => persist::persist(&a),
     }
 }
 

@@ -1,7 +1,9 @@
-//! The `blz` command: Blosc chunks from the command line, a demo on built-in data and the codec
-//! benchmark.
+//! The `blz` command: compressed tables on disk (import, info, query, export, verify), Blosc
+//! chunks from the command line, a demo on built-in data and the benchmarks.
 //!
-//! - `blz demo`: compresses generated columns with a few codecs and prints ratio and speed.
+//! - `blz demo`: a generated table compressed in memory, queried next to plain `Vec`s; then
+//!   generated columns compressed with a few codecs (ratio and speed).
+//! - `blz import|info|query|export|verify`: tables on disk (a directory per table).
 //! - `blz chunk compress|decompress|info`: one file as one Blosc chunk.
 //! - `blz bench codec`: chunked compress/decompress throughput against memcpy (and C-Blosc1
 //!   with the `interop` feature), in the anchors' JSON Lines schema.
@@ -17,8 +19,18 @@
 mod bench;
 #[cfg(feature = "interop")]
 mod cblosc;
+mod cells;
 mod chunk;
 mod demo;
+mod export;
+mod import;
+mod info;
+mod output;
+mod progress;
+mod query;
+mod schema_arg;
+mod tables;
+mod verify;
 
 use std::process::ExitCode;
 
@@ -34,8 +46,20 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Compress generated columns with a few codecs; print ratio and speed, check round trips.
+    /// A generated table compressed in memory and queried next to plain Vecs; then the codecs
+    /// on generated columns (ratio, speed, round trips checked).
     Demo(demo::Args),
+    /// Create a table on disk from a CSV, Parquet or Arrow IPC file, a bcolz directory or a
+    /// python-blosc2 frame (or add rows to one).
+    Import(import::Args),
+    /// Describe a table: schema, rows, per-column sizes, ratio, codec and chunks.
+    Info(info::Args),
+    /// Filter, select, aggregate or group a table's rows.
+    Query(query::Args),
+    /// Write a table's rows (or a query's matches) to a CSV, Parquet or Arrow IPC file.
+    Export(export::Args),
+    /// Check every checksum and chunk of a table; exit code 1 when anything is wrong.
+    Verify(verify::Args),
     /// Compress, decompress or describe one Blosc chunk stored in a file.
     Chunk(chunk::Args),
     /// Benchmarks.
@@ -46,14 +70,32 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Demo(a) => demo::run(&a),
+        Command::Import(a) => import::run(&a),
+        Command::Info(a) => info::run(&a),
+        Command::Query(a) => query::run(&a),
+        Command::Export(a) => export::run(&a),
+        Command::Verify(a) => match verify::run(&a) {
+            Ok(true) => Ok(()),
+            Ok(false) => return ExitCode::FAILURE,
+            Err(e) => Err(e),
+        },
         Command::Chunk(a) => chunk::run(a),
         Command::Bench(a) => bench::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("blz: error: {e:#}");
             ExitCode::FAILURE
         }
     }
+}
+
+/// Whether the error is a closed stdout (`blz query ... | head`), which is not a failure.
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }

@@ -461,6 +461,23 @@ macro_rules! with_main_array {
     };
 }
 
+impl CTable {
+    /// Turns the use of per-chunk statistics on or off for every column (queries then decode
+    /// every chunk they touch; for benchmarks and checks).
+    pub fn set_use_stats(&mut self, on: bool) {
+        for c in &mut self.columns {
+            with_main_array!(&mut c.data, a => a.set_use_stats(on));
+            if let Data::Utf8(StrData::Plain { bytes, .. }) = &mut c.data {
+                bytes.set_use_stats(on);
+            }
+            if let Some(v) = &mut c.validity {
+                v.set_use_stats(on);
+            }
+        }
+        self.opts.use_stats = on;
+    }
+}
+
 /// Read-only storage details of a column, for tools such as `blz info`.
 impl CTable {
     /// The codec parameters of a column's main array (the codes of a dictionary text column,

@@ -30,9 +30,13 @@
 //!
 //! ## Features
 //! - `simd` (default): forwarded to `blz-blosc` (SIMD filters, LZ4 wide copies).
+//! - `arrow`: the [`arrow`] module (record batches, the C stream interface, CSV
+//!   and Arrow IPC files); `parquet` adds Parquet files.
 #![deny(unsafe_code)]
 #![warn(clippy::unwrap_used)]
 
+#[cfg(feature = "arrow")]
+pub mod arrow;
 mod cache;
 mod carray;
 mod chunk;

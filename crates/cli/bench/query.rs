@@ -28,9 +28,9 @@ use super::measure::{container_out, gbps, loadavg, median, stats};
 use super::print_table;
 
 /// The table's columns, in the peers' order.
-const COLUMNS: [&str; 5] = ["id", "ts", "price", "qty", "flag"];
+pub(super) const COLUMNS: [&str; 5] = ["id", "ts", "price", "qty", "flag"];
 /// The table's name in the manifest and in the case names.
-const TABLE: &str = "table_10M";
+pub(super) const TABLE: &str = "table_10M";
 /// What the peers get on the whole anchors table with X = 96.0.
 const PEER_COUNT: usize = 453_455;
 const PEER_SUM: f64 = 47_309_939.72;
@@ -117,17 +117,17 @@ impl QueryArgs {
 }
 
 /// The table's columns as read, plus what the reference loops need.
-struct Loaded {
-    batches: Vec<ColumnBatch>,
-    qty: Vec<i64>,
-    price: Vec<f64>,
-    nrows: usize,
+pub(super) struct Loaded {
+    pub(super) batches: Vec<ColumnBatch>,
+    pub(super) qty: Vec<i64>,
+    pub(super) price: Vec<f64>,
+    pub(super) nrows: usize,
     /// Whether all rows of the table were read (the case names then match the peers').
-    whole: bool,
+    pub(super) whole: bool,
 }
 
 /// Reads `table_10M` (its first `rows` rows) from the anchors' data folder.
-fn load(dir: &Path, rows: Option<usize>) -> Result<Loaded> {
+pub(super) fn load(dir: &Path, rows: Option<usize>) -> Result<Loaded> {
     let mpath = dir.join("manifest.json");
     let text = std::fs::read_to_string(&mpath).with_context(|| {
         format!(
@@ -227,7 +227,10 @@ fn decode(dtype: &str, b: &[u8]) -> Result<Values> {
 
 /// Times `f`: one untimed warm-up, then `repeats` timed calls. Returns the seconds of each call
 /// and the last result.
-fn time_it<R>(repeats: usize, mut f: impl FnMut() -> Result<R>) -> Result<(Vec<f64>, R)> {
+pub(super) fn time_it<R>(
+    repeats: usize,
+    mut f: impl FnMut() -> Result<R>,
+) -> Result<(Vec<f64>, R)> {
     drop(black_box(f()?));
     let mut ts = Vec::with_capacity(repeats);
     let mut last = None;
@@ -330,14 +333,14 @@ fn rel_diff(a: f64, b: f64) -> f64 {
     (a - b).abs() / b.abs().max(f64::MIN_POSITIVE)
 }
 
-fn as_f64(v: &blz::Value) -> Result<f64> {
+pub(super) fn as_f64(v: &blz::Value) -> Result<f64> {
     match v {
         blz::Value::Float(f) => Ok(*f),
         other => bail!("expected a float, got {other:?}"),
     }
 }
 
-fn as_count(v: &blz::Value) -> Result<usize> {
+pub(super) fn as_count(v: &blz::Value) -> Result<usize> {
     match v {
         blz::Value::Int(i) => Ok(usize::try_from(*i)?),
         blz::Value::UInt(u) => Ok(usize::try_from(*u)?),

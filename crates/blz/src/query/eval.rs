@@ -1499,3 +1499,32 @@ impl CTable {
 }
 
 use crate::ctable::Values;
+
+// Accessors for the Arrow stream of a query's matches (crate::arrow), which walks the matches
+// a few chunks at a time instead of collecting every index first.
+#[cfg(feature = "arrow")]
+impl<'t> Query<'t> {
+    /// The table queried.
+    pub(crate) fn table(&self) -> &'t CTable {
+        self.table
+    }
+
+    /// The row limit set by [`Query::limit`].
+    pub(crate) fn row_limit(&self) -> Option<usize> {
+        self.limit
+    }
+
+    /// Row indices of the matches in chunks `chunks` (chunks evaluated in parallel), in order;
+    /// the limit is not applied.
+    pub(crate) fn chunk_matches(&self, chunks: std::ops::Range<usize>) -> Result<Vec<usize>> {
+        let nc = self.nchunks();
+        let chunks = chunks.start.min(nc)..chunks.end.min(nc);
+        let parts = self.per_chunk(chunks, |ctx, m| {
+            Ok((0..ctx.n)
+                .filter(|&i| m.selected(i))
+                .map(|i| ctx.start + i)
+                .collect::<Vec<_>>())
+        })?;
+        Ok(parts.concat())
+    }
+}

@@ -269,7 +269,11 @@ pub(crate) struct Source<'a> {
 }
 
 /// Reads a region of the side file, checking its checksum.
-pub(crate) fn blob<'a>(side: &'a [u8], b: &BlobRec, what: &str) -> std::result::Result<&'a [u8], String> {
+pub(crate) fn blob<'a>(
+    side: &'a [u8],
+    b: &BlobRec,
+    what: &str,
+) -> std::result::Result<&'a [u8], String> {
     let start = usize::try_from(b.offset).map_err(|_| format!("{what}: offset too large"))?;
     let len = usize::try_from(b.len).map_err(|_| format!("{what}: length too large"))?;
     let bytes = start
@@ -293,8 +297,10 @@ pub(crate) fn load<T: Persist>(
     if parse_dtype(&rec.dtype) != Some(dtype) {
         return Err(format!("{what}: stored type {} is not {dtype}", rec.dtype));
     }
-    let cparams = cparams_from(&rec.codec).ok_or_else(|| format!("{what}: unknown codec parameters {:?}", rec.codec))?;
-    let chunklen = usize::try_from(rec.chunklen).map_err(|_| format!("{what}: chunklen too large"))?;
+    let cparams = cparams_from(&rec.codec)
+        .ok_or_else(|| format!("{what}: unknown codec parameters {:?}", rec.codec))?;
+    let chunklen =
+        usize::try_from(rec.chunklen).map_err(|_| format!("{what}: chunklen too large"))?;
     let opts = CArrayOptions::default()
         .with_chunklen(chunklen)
         .with_cparams(cparams)
@@ -323,7 +329,9 @@ pub(crate) fn load<T: Persist>(
             return Err(format!("{what}: chunk {i} has a malformed record"));
         };
         if end > mapped || r.blocksize == 0 || r.blocksize > (chunklen * size) as u64 {
-            return Err(format!("{what}: chunk {i} lies outside the committed data file"));
+            return Err(format!(
+                "{what}: chunk {i} lies outside the committed data file"
+            ));
         }
         let gen_id = a.new_gen();
         a.chunks.push(Chunk {
@@ -336,23 +344,32 @@ pub(crate) fn load<T: Persist>(
                 false,
             ))),
             gen_id,
-            blocksize: usize::try_from(r.blocksize).map_err(|_| format!("{what}: blocksize too large"))?,
+            blocksize: usize::try_from(r.blocksize)
+                .map_err(|_| format!("{what}: blocksize too large"))?,
             stats,
         });
     }
     if let Some(b) = &rec.tail {
         let bytes = blob(src.side, b, what)?;
-        let tail_len = usize::try_from(rec.tail_len).map_err(|_| format!("{what}: tail too long"))?;
+        let tail_len =
+            usize::try_from(rec.tail_len).map_err(|_| format!("{what}: tail too long"))?;
         let mut raw = vec![T::Raw::zeroed_raw(); tail_len];
         let out: &mut [u8] = bytemuck::cast_slice_mut(&mut raw);
-        let got = blz_blosc::decompress_into(bytes, out).map_err(|e| format!("{what}: tail: {e}"))?;
+        let got =
+            blz_blosc::decompress_into(bytes, out).map_err(|e| format!("{what}: tail: {e}"))?;
         if got != out.len() {
-            return Err(format!("{what}: tail holds {got} bytes, expected {}", out.len()));
+            return Err(format!(
+                "{what}: tail holds {got} bytes, expected {}",
+                out.len()
+            ));
         }
         let xs = T::from_raw(&raw).ok_or_else(|| format!("{what}: tail holds invalid values"))?;
         a.tail.extend_from_slice(xs);
     } else if rec.tail_len != 0 {
-        return Err(format!("{what}: tail of {} elements has no data", rec.tail_len));
+        return Err(format!(
+            "{what}: tail of {} elements has no data",
+            rec.tail_len
+        ));
     }
     Ok(a)
 }

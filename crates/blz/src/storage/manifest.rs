@@ -159,9 +159,15 @@ impl Num {
     pub(crate) fn as_f64(self) -> Option<f64> {
         match self {
             Num::F(x) | Num::NonFinite(x) => Some(x),
-            #[expect(clippy::cast_precision_loss, reason = "JSON may write whole floats as integers")]
+            #[expect(
+                clippy::cast_precision_loss,
+                reason = "JSON may write whole floats as integers"
+            )]
             Num::I(x) => Some(x as f64),
-            #[expect(clippy::cast_precision_loss, reason = "JSON may write whole floats as integers")]
+            #[expect(
+                clippy::cast_precision_loss,
+                reason = "JSON may write whole floats as integers"
+            )]
             Num::U(x) => Some(x as f64),
         }
     }
@@ -355,7 +361,11 @@ mod tests {
                 d[i] ^= 1 << bit;
                 if let Ok(m) = Manifest::from_bytes(&d, Path::new("t")) {
                     // Only whitespace outside the checksummed body may change harmlessly.
-                    assert_eq!(m.to_bytes().unwrap(), b, "flip at {i}:{bit} changed the manifest");
+                    assert_eq!(
+                        m.to_bytes().unwrap(),
+                        b,
+                        "flip at {i}:{bit} changed the manifest"
+                    );
                 }
             }
         }

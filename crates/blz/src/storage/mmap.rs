@@ -90,7 +90,8 @@ impl MappedFile {
             // process's page-table entries: later reads see the file's bytes again (invariant 1:
             // they did not change). No reference into these pages outlives this call's
             // semantics: the bytes read afterwards are identical.
-            let _ = unsafe { m.unchecked_advise_range(UncheckedAdvice::DontNeed, start, end - start) };
+            let _ =
+                unsafe { m.unchecked_advise_range(UncheckedAdvice::DontNeed, start, end - start) };
         }
     }
 }

@@ -125,7 +125,10 @@ fn load(dir: &Arc<Path>, m: &Manifest, cache: &Arc<ChunkCache>) -> Result<Loaded
     let mut maps = BTreeMap::new();
     for (name, &len) in &m.files {
         if !is_ours(name) {
-            return Err(Error::table(dir, format!("the manifest names a foreign file {name:?}")));
+            return Err(Error::table(
+                dir,
+                format!("the manifest names a foreign file {name:?}"),
+            ));
         }
         let path = dir.join(name);
         let f = File::open(&path).map_err(|e| Error::io(&path, "open", e))?;
@@ -133,21 +136,32 @@ fn load(dir: &Arc<Path>, m: &Manifest, cache: &Arc<ChunkCache>) -> Result<Loaded
         if have < len {
             return Err(Error::table(
                 &path,
-                format!("data file holds {have} bytes, the manifest commits {len}: the file was truncated"),
+                format!(
+                    "data file holds {have} bytes, the manifest commits {len}: the file was truncated"
+                ),
             ));
         }
-        maps.insert(name.clone(), MappedFile::map(&f, len, &path, Arc::clone(dir), release)?);
+        maps.insert(
+            name.clone(),
+            MappedFile::map(&f, len, &path, Arc::clone(dir), release)?,
+        );
     }
     let side = match &m.side {
         None => Vec::new(),
         Some(s) => {
             if !is_ours(&s.file) {
-                return Err(Error::table(dir, format!("the manifest names a foreign file {:?}", s.file)));
+                return Err(Error::table(
+                    dir,
+                    format!("the manifest names a foreign file {:?}", s.file),
+                ));
             }
             let path = dir.join(&s.file);
             let b = std::fs::read(&path).map_err(|e| Error::io(&path, "read", e))?;
             if (b.len() as u64) < s.len {
-                return Err(Error::table(&path, "the side file is shorter than the manifest says"));
+                return Err(Error::table(
+                    &path,
+                    "the side file is shorter than the manifest says",
+                ));
             }
             b
         }
@@ -165,7 +179,10 @@ fn load(dir: &Arc<Path>, m: &Manifest, cache: &Arc<ChunkCache>) -> Result<Loaded
     let mut columns = Vec::with_capacity(m.columns.len());
     for c in &m.columns {
         if columns.iter().any(|x: &Column| x.name == c.name) {
-            return Err(Error::table(dir, format!("column {:?} appears twice", c.name)));
+            return Err(Error::table(
+                dir,
+                format!("column {:?} appears twice", c.name),
+            ));
         }
         let col = load_column(c, m.rows, &maps, &side, cache).map_err(|r| Error::table(dir, r))?;
         columns.push(col);
@@ -186,7 +203,9 @@ fn load_column(
 ) -> std::result::Result<Column, String> {
     let len = usize::try_from(rows).map_err(|_| "too many rows".to_string())?;
     let labels = |part: &str| -> Arc<str> { Arc::from(format!("{}/{part}", c.name)) };
-    let src = |rec: &ArrayRec, label: &Arc<str>| -> std::result::Result<(Arc<MappedFile>, Arc<str>), String> {
+    let src = |rec: &ArrayRec,
+               label: &Arc<str>|
+     -> std::result::Result<(Arc<MappedFile>, Arc<str>), String> {
         let map = maps
             .get(&rec.file)
             .ok_or_else(|| format!("{label}: data file {:?} is not in the manifest", rec.file))?;
@@ -208,7 +227,8 @@ fn load_column(
     }
     let data = match &c.storage {
         StorageRec::Fixed { data } => {
-            let dtype = parse_dtype(&c.ty).ok_or_else(|| format!("column {:?}: unknown type {:?}", c.name, c.ty))?;
+            let dtype = parse_dtype(&c.ty)
+                .ok_or_else(|| format!("column {:?}: unknown type {:?}", c.name, c.ty))?;
             match dtype {
                 DType::Bool => Data::Bool(load_as!(bool, data, dtype, "data")),
                 DType::I8 => Data::I8(load_as!(i8, data, dtype, "data")),
@@ -226,11 +246,17 @@ fn load_column(
         }
         StorageRec::Dict { codes, dict } => {
             if c.ty != "utf8" {
-                return Err(format!("column {:?}: dictionary storage for type {}", c.name, c.ty));
+                return Err(format!(
+                    "column {:?}: dictionary storage for type {}",
+                    c.name, c.ty
+                ));
             }
             let codes = load_as!(u32, codes, DType::U32, "codes");
-            let values = decode_dict(blob(side, &dict.blob, &format!("{}/dict", c.name))?, dict.count)
-                .ok_or_else(|| format!("column {:?}: malformed dictionary", c.name))?;
+            let values = decode_dict(
+                blob(side, &dict.blob, &format!("{}/dict", c.name))?,
+                dict.count,
+            )
+            .ok_or_else(|| format!("column {:?}: malformed dictionary", c.name))?;
             let index = values
                 .iter()
                 .enumerate()
@@ -244,13 +270,17 @@ fn load_column(
         }
         StorageRec::Plain { ends, bytes } => {
             if c.ty != "utf8" {
-                return Err(format!("column {:?}: text storage for type {}", c.name, c.ty));
+                return Err(format!(
+                    "column {:?}: text storage for type {}",
+                    c.name, c.ty
+                ));
             }
             let ends = load_as!(u64, ends, DType::U64, "ends");
             let total = if len == 0 {
                 0
             } else {
-                ends.get(len - 1).map_err(|e| format!("column {:?}: {e}", c.name))?
+                ends.get(len - 1)
+                    .map_err(|e| format!("column {:?}: {e}", c.name))?
             };
             let label = labels("bytes");
             let (map, label) = src(bytes, &label)?;
@@ -437,7 +467,13 @@ fn remap_column(col: &mut Column, rec: &ColumnRec, maps: &BTreeMap<String, Arc<M
         (Data::Utf8(StrData::Dict { codes, .. }), StorageRec::Dict { codes: r, .. }) => {
             one(codes, r, maps, l("codes"));
         }
-        (Data::Utf8(StrData::Plain { ends, bytes }), StorageRec::Plain { ends: re, bytes: rb }) => {
+        (
+            Data::Utf8(StrData::Plain { ends, bytes }),
+            StorageRec::Plain {
+                ends: re,
+                bytes: rb,
+            },
+        ) => {
             one(ends, re, maps, l("ends"));
             one(bytes, rb, maps, l("bytes"));
         }
@@ -494,16 +530,16 @@ impl CTable {
         let dir: Arc<Path> = Arc::from(dir);
         let mut t = t;
         t.store = Some(Box::new(Store {
-                dir,
-                writable: true,
-                _lock: Some(lock),
-                committed: m,
-                files: BTreeMap::new(),
-                maps: BTreeMap::new(),
-                ids: HashMap::new(),
-                next_id: 0,
-                changed: false,
-            }));
+            dir,
+            writable: true,
+            _lock: Some(lock),
+            committed: m,
+            files: BTreeMap::new(),
+            maps: BTreeMap::new(),
+            ids: HashMap::new(),
+            next_id: 0,
+            changed: false,
+        }));
         Ok(t)
     }
 
@@ -548,7 +584,11 @@ impl CTable {
             let m = read_manifest(dir)?;
             match load(&adir, &m, &cache) {
                 Ok(l) => break (m, l),
-                Err(e) if attempt < 8 && lock.is_none() && read_manifest(dir).ok().as_ref() != Some(&m) => {
+                Err(e)
+                    if attempt < 8
+                        && lock.is_none()
+                        && read_manifest(dir).ok().as_ref() != Some(&m) =>
+                {
                     attempt += 1;
                     let _ = e;
                 }
@@ -721,7 +761,12 @@ impl CTable {
         write_manifest(&store.dir, &m)?;
         // Committed. Point the chunks at the files (freeing the in-memory copies), tidy up.
         let mut maps = BTreeMap::new();
-        let release = m.files.values().sum::<u64>() > self.opts.cache.as_ref().map_or(u64::MAX, |c| c.stats().capacity);
+        let release = m.files.values().sum::<u64>()
+            > self
+                .opts
+                .cache
+                .as_ref()
+                .map_or(u64::MAX, |c| c.stats().capacity);
         let dir = Arc::clone(&store.dir);
         for (name, &len) in &m.files {
             let df = store.data_file(name)?;
@@ -757,13 +802,19 @@ pub(crate) fn verify(dir: &Path) -> Result<VerifyReport> {
         columns: t.columns.len(),
         ..VerifyReport::default()
     };
-    fn check<T: crate::dtype::Element>(a: &CArray<T>, name: &str, part: &str, r: &mut VerifyReport) {
+    fn check<T: crate::dtype::Element>(
+        a: &CArray<T>,
+        name: &str,
+        part: &str,
+        r: &mut VerifyReport,
+    ) {
         let mut buf = vec![T::default(); a.chunklen()];
         for c in 0..a.chunks.len() {
             r.chunks += 1;
             r.bytes += a.chunks[c].data.len() as u64;
             if let Err(e) = a.decode_into(c, 0, &mut buf) {
-                r.problems.push(format!("column {name:?} ({part}), chunk {c}: {e}"));
+                r.problems
+                    .push(format!("column {name:?} ({part}), chunk {c}: {e}"));
                 continue;
             }
             let s = crate::stats::Stats::of_blocks(&buf, a.block_elems(c));
@@ -773,7 +824,9 @@ pub(crate) fn verify(dir: &Path) -> Result<VerifyReport> {
                 && s.min == st.min
                 && s.max == st.max;
             if !same {
-                r.problems.push(format!("column {name:?} ({part}), chunk {c}: statistics do not match the data"));
+                r.problems.push(format!(
+                    "column {name:?} ({part}), chunk {c}: statistics do not match the data"
+                ));
             }
         }
     }
@@ -797,7 +850,8 @@ pub(crate) fn verify(dir: &Path) -> Result<VerifyReport> {
                 if let Ok(Some(mx)) = codes.max()
                     && usize::try_from(mx).map_or(true, |m| m >= values.len())
                 {
-                    r.problems.push(format!("column {n:?}: dictionary code {mx} out of range"));
+                    r.problems
+                        .push(format!("column {n:?}: dictionary code {mx} out of range"));
                 }
             }
             Data::Utf8(StrData::Plain { ends, bytes }) => {

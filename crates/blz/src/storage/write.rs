@@ -37,7 +37,9 @@ impl DataFile {
         if len < committed {
             return Err(Error::table(
                 &path,
-                format!("data file holds {len} bytes, the manifest commits {committed}: the file was truncated"),
+                format!(
+                    "data file holds {len} bytes, the manifest commits {committed}: the file was truncated"
+                ),
             ));
         }
         if len > committed {
@@ -136,7 +138,8 @@ impl SideWriter {
 /// Creates `path` with `bytes` (replacing it) and syncs it.
 pub(crate) fn write_synced(path: &Path, bytes: &[u8]) -> Result<()> {
     let mut f = File::create(path).map_err(|e| Error::io(path, "create", e))?;
-    f.write_all(bytes).map_err(|e| Error::io(path, "write", e))?;
+    f.write_all(bytes)
+        .map_err(|e| Error::io(path, "write", e))?;
     f.sync_all().map_err(|e| Error::io(path, "sync", e))
 }
 

@@ -1,0 +1,317 @@
+//! File formats: detection, Parquet and Arrow IPC readers and writers, shared output helpers.
+
+use std::fs::{File, OpenOptions};
+use std::io::{BufReader, BufWriter, Read};
+use std::path::Path;
+
+use arrow_array::{RecordBatch, RecordBatchReader};
+use arrow_schema::ArrowError;
+
+use super::csv::{CsvOptions, export_csv, open_csv};
+use super::import::from_arrow_error;
+use crate::error::{Error, Result};
+
+/// A file format blz reads and writes through Arrow.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum FileFormat {
+    /// Comma-separated values (`.csv`; `.tsv` is read with the delimiter the options give).
+    Csv,
+    /// Apache Parquet (`.parquet`, `.pq`; magic `PAR1`). Needs the `parquet` feature.
+    Parquet,
+    /// Arrow IPC file format (`.arrow`, `.ipc`, `.feather`; magic `ARROW1`).
+    Ipc,
+    /// Arrow IPC stream format (`.arrows`; starts with `0xFFFFFFFF`).
+    IpcStream,
+}
+
+impl FileFormat {
+    /// The format a file name's extension names (case-insensitive), if any.
+    pub fn from_extension(path: impl AsRef<Path>) -> Option<FileFormat> {
+        let ext = path.as_ref().extension()?.to_str()?.to_ascii_lowercase();
+        Some(match ext.as_str() {
+            "csv" | "tsv" | "txt" => FileFormat::Csv,
+            "parquet" | "pq" => FileFormat::Parquet,
+            "arrow" | "ipc" | "feather" => FileFormat::Ipc,
+            "arrows" => FileFormat::IpcStream,
+            _ => return None,
+        })
+    }
+
+    /// The format the first bytes of a file show: Parquet, an Arrow IPC file or stream;
+    /// `None` for anything else (text).
+    ///
+    /// # Errors
+    /// [`Error::Io`] if the file cannot be read.
+    pub fn sniff(path: impl AsRef<Path>) -> Result<Option<FileFormat>> {
+        let path = path.as_ref();
+        let mut head = [0u8; 8];
+        let mut f = File::open(path).map_err(|e| Error::io(path, "open", e))?;
+        let mut n = 0;
+        while n < head.len() {
+            match f.read(&mut head[n..]) {
+                Ok(0) => break,
+                Ok(k) => n += k,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(Error::io(path, "read", e)),
+            }
+        }
+        let head = &head[..n];
+        Ok(if head.starts_with(b"PAR1") {
+            Some(FileFormat::Parquet)
+        } else if head.starts_with(b"ARROW1") {
+            Some(FileFormat::Ipc)
+        } else if head.starts_with(&[0xFF, 0xFF, 0xFF, 0xFF]) {
+            Some(FileFormat::IpcStream)
+        } else {
+            None
+        })
+    }
+
+    /// The format of an existing file: its magic bytes, checked against its extension (an
+    /// unknown extension takes the bytes' word; text with no known extension is CSV).
+    ///
+    /// # Errors
+    /// [`Error::Io`]; [`Error::FileFormat`] when the bytes contradict the extension.
+    pub fn detect(path: impl AsRef<Path>) -> Result<FileFormat> {
+        let path = path.as_ref();
+        match (FileFormat::from_extension(path), FileFormat::sniff(path)?) {
+            (Some(ext), Some(found)) if ext != found => Err(mismatch(path, ext, Some(found))),
+            (Some(ext), None) if ext != FileFormat::Csv => Err(mismatch(path, ext, None)),
+            (_, Some(found)) => Ok(found),
+            (Some(ext), None) => Ok(ext),
+            (None, None) => Ok(FileFormat::Csv),
+        }
+    }
+
+    /// A short name: `csv`, `parquet`, `arrow ipc`, `arrow ipc stream`.
+    pub fn name(self) -> &'static str {
+        match self {
+            FileFormat::Csv => "csv",
+            FileFormat::Parquet => "parquet",
+            FileFormat::Ipc => "arrow ipc",
+            FileFormat::IpcStream => "arrow ipc stream",
+        }
+    }
+}
+
+fn mismatch(path: &Path, expected: FileFormat, found: Option<FileFormat>) -> Error {
+    Error::FileFormat {
+        path: path.to_owned(),
+        expected: expected.name(),
+        found: found.map_or("text (not a parquet or arrow file)", FileFormat::name),
+    }
+}
+
+/// Checks that the file's first bytes fit `want` (for a reader of that format).
+pub(crate) fn check_format(path: &Path, want: FileFormat) -> Result<()> {
+    let found = FileFormat::sniff(path)?;
+    let ok = match want {
+        FileFormat::Csv => found.is_none(),
+        FileFormat::Ipc => matches!(found, Some(FileFormat::Ipc | FileFormat::IpcStream)),
+        w => found == Some(w),
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(mismatch(path, want, found))
+    }
+}
+
+/// How to write an output file.
+#[derive(Clone, Debug, Default)]
+#[non_exhaustive]
+pub struct WriteOptions {
+    /// Replace an existing file. Default false: an existing file is an error.
+    pub overwrite: bool,
+}
+
+impl WriteOptions {
+    /// Sets `overwrite`.
+    pub fn with_overwrite(mut self, on: bool) -> Self {
+        self.overwrite = on;
+        self
+    }
+}
+
+pub(crate) fn create_output(path: &Path, opts: &WriteOptions) -> Result<File> {
+    let mut o = OpenOptions::new();
+    o.write(true);
+    if opts.overwrite {
+        o.create(true).truncate(true);
+    } else {
+        o.create_new(true);
+    }
+    o.open(path).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
+            Error::AlreadyExists {
+                path: path.to_owned(),
+            }
+        } else {
+            Error::io(path, "create", e)
+        }
+    })
+}
+
+/// Feeds every batch of `reader` to `write`; returns the rows written.
+pub(crate) fn write_all(
+    reader: impl RecordBatchReader,
+    path: &Path,
+    mut write: impl FnMut(&RecordBatch) -> std::result::Result<(), ArrowError>,
+) -> Result<u64> {
+    let mut rows = 0u64;
+    for b in reader {
+        let b = b.map_err(|e| from_arrow_error(e, "reading a record batch to export"))?;
+        write(&b).map_err(|e| from_arrow_error(e, format!("writing {}", path.display())))?;
+        rows += b.num_rows() as u64;
+    }
+    Ok(rows)
+}
+
+/// Opens an Arrow IPC file (or IPC stream) as a stream of record batches.
+///
+/// # Errors
+/// [`Error::Io`]; [`Error::FileFormat`] when the file is not Arrow IPC; [`Error::Arrow`] if its
+/// schema does not decode.
+pub fn open_ipc(path: impl AsRef<Path>) -> Result<Box<dyn RecordBatchReader + Send>> {
+    let path = path.as_ref();
+    check_format(path, FileFormat::Ipc)?;
+    let f = BufReader::new(File::open(path).map_err(|e| Error::io(path, "open", e))?);
+    let ctx = || format!("reading {}", path.display());
+    if FileFormat::sniff(path)? == Some(FileFormat::IpcStream) {
+        let r = arrow_ipc::reader::StreamReader::try_new(f, None)
+            .map_err(|e| from_arrow_error(e, ctx()))?;
+        return Ok(Box::new(r));
+    }
+    let r =
+        arrow_ipc::reader::FileReader::try_new(f, None).map_err(|e| from_arrow_error(e, ctx()))?;
+    Ok(Box::new(r))
+}
+
+/// Writes a stream of record batches as an Arrow IPC file (uncompressed, `ARROW1`); returns
+/// the rows written.
+///
+/// # Errors
+/// [`Error::AlreadyExists`] unless `opts.overwrite`; [`Error::Io`]; [`Error::Arrow`].
+pub fn export_ipc(
+    reader: impl RecordBatchReader,
+    path: impl AsRef<Path>,
+    opts: &WriteOptions,
+) -> Result<u64> {
+    let path = path.as_ref();
+    let file = BufWriter::new(create_output(path, opts)?);
+    let ctx = || format!("writing {}", path.display());
+    let mut w = arrow_ipc::writer::FileWriter::try_new(file, &reader.schema())
+        .map_err(|e| from_arrow_error(e, ctx()))?;
+    let rows = write_all(reader, path, |b| w.write(b))?;
+    w.finish().map_err(|e| from_arrow_error(e, ctx()))?;
+    Ok(rows)
+}
+
+#[cfg(feature = "parquet")]
+fn parquet_error(path: &Path, verb: &str, e: parquet::errors::ParquetError) -> Error {
+    Error::Parquet {
+        context: format!("{verb} {}", path.display()),
+        source: e,
+    }
+}
+
+/// Opens a Parquet file as a stream of record batches of `batch_rows` rows; row groups are
+/// read as the batches are.
+///
+/// # Errors
+/// [`Error::Io`]; [`Error::FileFormat`] when the file is not Parquet; [`Error::Parquet`] if its
+/// footer does not decode.
+#[cfg(feature = "parquet")]
+pub fn open_parquet(
+    path: impl AsRef<Path>,
+    batch_rows: usize,
+) -> Result<Box<dyn RecordBatchReader + Send>> {
+    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+    let path = path.as_ref();
+    check_format(path, FileFormat::Parquet)?;
+    let f = File::open(path).map_err(|e| Error::io(path, "open", e))?;
+    let r = ParquetRecordBatchReaderBuilder::try_new(f)
+        .map_err(|e| parquet_error(path, "reading", e))?
+        .with_batch_size(batch_rows.max(1))
+        .build()
+        .map_err(|e| parquet_error(path, "reading", e))?;
+    Ok(Box::new(r))
+}
+
+/// Writes a stream of record batches as a Parquet file (zstd), returns the rows written.
+///
+/// # Errors
+/// [`Error::AlreadyExists`] unless `opts.overwrite`; [`Error::Io`]; [`Error::Parquet`].
+#[cfg(feature = "parquet")]
+pub fn export_parquet(
+    reader: impl RecordBatchReader,
+    path: impl AsRef<Path>,
+    opts: &WriteOptions,
+) -> Result<u64> {
+    use parquet::arrow::ArrowWriter;
+    use parquet::basic::{Compression, ZstdLevel};
+    use parquet::file::properties::WriterProperties;
+    let path = path.as_ref();
+    let file = create_output(path, opts)?;
+    let props = WriterProperties::builder()
+        .set_compression(Compression::ZSTD(ZstdLevel::default()))
+        .build();
+    let mut w = ArrowWriter::try_new(file, reader.schema(), Some(props))
+        .map_err(|e| parquet_error(path, "writing", e))?;
+    let mut rows = 0u64;
+    for b in reader {
+        let b = b.map_err(|e| from_arrow_error(e, "reading a record batch to export"))?;
+        w.write(&b).map_err(|e| parquet_error(path, "writing", e))?;
+        rows += b.num_rows() as u64;
+    }
+    w.close().map_err(|e| parquet_error(path, "writing", e))?;
+    Ok(rows)
+}
+
+/// Opens a data file of any supported format, detected with [`FileFormat::detect`]; `csv`
+/// gives the CSV options and the batch size of every format.
+///
+/// # Errors
+/// [`Error::FileFormat`] for contents that contradict the extension, or Parquet without the
+/// `parquet` feature; the errors of the format's reader.
+pub fn open(path: impl AsRef<Path>, csv: &CsvOptions) -> Result<Box<dyn RecordBatchReader + Send>> {
+    let path = path.as_ref();
+    match FileFormat::detect(path)? {
+        FileFormat::Csv => Ok(Box::new(open_csv(path, csv)?)),
+        FileFormat::Ipc | FileFormat::IpcStream => open_ipc(path),
+        #[cfg(feature = "parquet")]
+        FileFormat::Parquet => open_parquet(path, csv.batch_rows),
+        #[cfg(not(feature = "parquet"))]
+        FileFormat::Parquet => Err(Error::FileFormat {
+            path: path.to_owned(),
+            expected: "csv or arrow ipc (parquet needs the `parquet` feature)",
+            found: "parquet",
+        }),
+    }
+}
+
+/// Writes a stream of record batches in `format` (`IpcStream` writes an IPC file too);
+/// returns the rows written.
+///
+/// # Errors
+/// As the format's writer; [`Error::FileFormat`] for Parquet without the `parquet` feature.
+pub fn export(
+    reader: impl RecordBatchReader,
+    path: impl AsRef<Path>,
+    format: FileFormat,
+    opts: &WriteOptions,
+) -> Result<u64> {
+    match format {
+        FileFormat::Csv => export_csv(reader, path, opts),
+        FileFormat::Ipc | FileFormat::IpcStream => export_ipc(reader, path, opts),
+        #[cfg(feature = "parquet")]
+        FileFormat::Parquet => export_parquet(reader, path, opts),
+        #[cfg(not(feature = "parquet"))]
+        FileFormat::Parquet => Err(Error::FileFormat {
+            path: path.as_ref().to_owned(),
+            expected: "csv or arrow ipc (parquet needs the `parquet` feature)",
+            found: "parquet",
+        }),
+    }
+}

@@ -1,0 +1,112 @@
+//! `blz export TABLE DEST [--format csv|parquet|ipc] [--where EXPR] [--select a,b]`: a table's
+//! rows (all, or a query's matches) streamed into a CSV, Parquet or Arrow IPC file.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use blz::arrow::{FileFormat, WriteOptions};
+
+use crate::output::thousands;
+use crate::tables::{open_read, query_error};
+
+/// Rows per record batch written.
+const BATCH_ROWS: usize = 1 << 16;
+
+/// Formats `blz export` writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum OutFormat {
+    /// Comma-separated values with a header line.
+    Csv,
+    /// Apache Parquet.
+    Parquet,
+    /// Arrow IPC file.
+    Ipc,
+}
+
+/// Arguments of `blz export`.
+#[derive(clap::Args, Debug)]
+pub(crate) struct Args {
+    /// The table (a directory made by `blz import`).
+    table: PathBuf,
+    /// The file to write.
+    dest: PathBuf,
+    /// Output format [default: from DEST's extension: .csv, .parquet/.pq, .arrow/.ipc/.feather].
+    #[arg(long, value_enum)]
+    format: Option<OutFormat>,
+    /// Export only the rows where EXPR holds (the query language of `blz query`).
+    #[arg(long = "where", value_name = "EXPR")]
+    filter: Option<String>,
+    /// Columns to export, comma-separated [default: all].
+    #[arg(long, value_delimiter = ',', value_name = "COL,...")]
+    select: Vec<String>,
+    /// Replace DEST if it exists.
+    #[arg(long)]
+    overwrite: bool,
+}
+
+/// Runs `blz export`.
+pub(crate) fn run(args: &Args) -> Result<()> {
+    let t0 = Instant::now();
+    let format = match args.format {
+        Some(OutFormat::Csv) => FileFormat::Csv,
+        Some(OutFormat::Parquet) => FileFormat::Parquet,
+        Some(OutFormat::Ipc) => FileFormat::Ipc,
+        None => match FileFormat::from_extension(&args.dest) {
+            Some(FileFormat::IpcStream) => FileFormat::Ipc,
+            Some(f) => f,
+            None => bail!(
+                "cannot tell the format of {} from its extension; pass --format csv, parquet \
+                 or ipc",
+                args.dest.display()
+            ),
+        },
+    };
+    if args.dest.exists() && !args.overwrite {
+        bail!(
+            "{} already exists; pass --overwrite to replace it",
+            args.dest.display()
+        );
+    }
+    let existed = args.dest.exists();
+    let t = open_read(&args.table)?;
+    let cols: Vec<&str> = args.select.iter().map(String::as_str).collect();
+    let cols = (!cols.is_empty()).then_some(&cols[..]);
+    let opts = WriteOptions::default().with_overwrite(args.overwrite);
+    let written = match &args.filter {
+        Some(text) => {
+            let q = t.query(text).map_err(|e| query_error(e, text, "--where"))?;
+            let batches = q.record_batches(cols, BATCH_ROWS)?;
+            blz::arrow::export(batches, &args.dest, format, &opts)
+        }
+        None => {
+            let batches = t.record_batches(cols, BATCH_ROWS)?;
+            blz::arrow::export(batches, &args.dest, format, &opts)
+        }
+    };
+    let rows = match written {
+        Ok(r) => r,
+        Err(e) => {
+            if !existed {
+                // Leave no partial file behind.
+                let _ = std::fs::remove_file(&args.dest);
+            }
+            return Err(anyhow::Error::new(e)).with_context(|| {
+                format!(
+                    "exporting {} to {}",
+                    args.table.display(),
+                    args.dest.display()
+                )
+            });
+        }
+    };
+    println!(
+        "exported {} rows of {} to {} ({}) in {:.2} s",
+        thousands(usize::try_from(rows)?),
+        args.table.display(),
+        args.dest.display(),
+        format.name(),
+        t0.elapsed().as_secs_f64()
+    );
+    Ok(())
+}

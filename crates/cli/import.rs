@@ -1,0 +1,356 @@
+//! `blz import SRC TABLE`: a CSV, Parquet or Arrow IPC file, a bcolz directory or a
+//! python-blosc2 frame into a table on disk, batch by batch.
+//!
+//! A new table is written into a hidden sibling directory (`.NAME.importing-PID`) and renamed
+//! into place only once complete, so a failed import leaves nothing behind (and `--overwrite`
+//! keeps the old table until the new one is whole). `--append` commits every ~64 MiB of input
+//! and at the end; on failure the table keeps what its last commit holds.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{Context, Result, anyhow, bail};
+use blz::arrow::arrow_array::{RecordBatch, RecordBatchReader};
+use blz::arrow::{CsvOptions, DEFAULT_NULL_VALUES, FileFormat};
+use blz::blosc::{CLevel, CParams, Compressor, Shuffle};
+use blz::import::{Source, SourceFormat};
+use blz::{CArrayOptions, CTable, ColumnBatch, CreateOptions, OpenMode, Values};
+
+use crate::chunk::{parse_clevel, parse_codec, parse_filter};
+use crate::output::{human_bytes, ratio_text, thousands};
+use crate::progress::Progress;
+
+/// Input bytes appended between two commits.
+const COMMIT_BYTES: usize = 64 << 20;
+
+/// Formats `blz import` reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum InFormat {
+    /// Comma-separated values with a header line.
+    Csv,
+    /// Apache Parquet.
+    Parquet,
+    /// Arrow IPC (file or stream).
+    Ipc,
+    /// A bcolz carray or ctable directory.
+    Bcolz,
+    /// A python-blosc2 contiguous frame.
+    B2frame,
+}
+
+/// Arguments of `blz import`.
+#[derive(clap::Args, Debug)]
+pub(crate) struct Args {
+    /// The data to import: a file (.csv, .parquet, .arrow/.ipc/.feather, .b2frame) or a
+    /// bcolz directory.
+    src: PathBuf,
+    /// The table to create (a directory).
+    table: PathBuf,
+    /// Input format [default: from the content and the extension].
+    #[arg(long, value_enum)]
+    format: Option<InFormat>,
+    /// Add the rows to the existing TABLE (same columns and types).
+    #[arg(long, conflicts_with = "overwrite")]
+    append: bool,
+    /// Replace TABLE if it exists (only a blz table or an empty directory).
+    #[arg(long)]
+    overwrite: bool,
+    /// Codec of the new table's chunks: blosclz, lz4, lz4hc, snappy, zlib, zstd.
+    #[arg(long, default_value = "lz4", value_parser = parse_codec, conflicts_with = "append")]
+    codec: Compressor,
+    /// Compression level, 0 to 9.
+    #[arg(long, default_value = "5", value_parser = parse_clevel, conflicts_with = "append")]
+    clevel: CLevel,
+    /// Shuffle filter: byte, bit or none.
+    #[arg(long, default_value = "byte", value_parser = parse_filter, conflicts_with = "append")]
+    shuffle: Shuffle,
+    /// Rows per chunk of the new table [default: as `CTable::new`, 32 Ki]. Rows past the last
+    /// whole chunk are stored uncompressed until more rows fill it.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=(1 << 28)), conflicts_with = "append")]
+    chunklen: Option<u64>,
+    /// CSV: a field read as null (repeatable; replaces the default "", NA, N/A, NULL, null).
+    #[arg(long, value_name = "TEXT")]
+    null_value: Vec<String>,
+    /// CSV: the column names and types, in file order, instead of inferring them, e.g.
+    /// `id:i64,price:f64,sym:utf8,ts:timestamp[us]` (types: bool, i8..i64, u8..u64, f32, f64,
+    /// utf8, timestamp[s|ms|us|ns], date).
+    #[arg(long, value_name = "NAME:TYPE,...")]
+    schema: Option<String>,
+    /// Rows per batch read from CSV, Parquet and IPC (tests use small batches).
+    #[arg(long, default_value_t = 1 << 16, hide = true, value_parser = clap::value_parser!(u64).range(1..=(1 << 24)))]
+    batch_rows: u64,
+    /// Input bytes between commits of `--append` (tests use small values).
+    #[arg(long, default_value_t = COMMIT_BYTES as u64, hide = true)]
+    commit_bytes: u64,
+}
+
+/// Where the rows come from.
+enum Input {
+    Arrow(Box<dyn RecordBatchReader + Send>),
+    Blosc(Box<Source>),
+}
+
+/// Runs `blz import`.
+pub(crate) fn run(args: &Args) -> Result<()> {
+    let src = &args.src;
+    if !src.exists() {
+        bail!("no such file or directory: {}", src.display());
+    }
+    let t0 = Instant::now();
+    let input = open_input(args)?;
+    let dest = &args.table;
+    let every = usize::try_from(args.commit_bytes).unwrap_or(usize::MAX);
+    let rows = if args.append {
+        append(dest, input, every)?
+    } else {
+        create(args, dest, input, every)?
+    };
+    let t = CTable::open(dest, OpenMode::ReadOnly)
+        .with_context(|| format!("reading back {}", dest.display()))?;
+    let (n, c) = (t.nbytes(), t.cbytes());
+    println!(
+        "{} {} rows into {} in {:.2} s: {} rows, {} columns, {} -> {} (ratio {})",
+        if args.append { "appended" } else { "imported" },
+        thousands(usize::try_from(rows)?),
+        dest.display(),
+        t0.elapsed().as_secs_f64(),
+        thousands(t.len()),
+        t.ncols(),
+        human_bytes(n),
+        human_bytes(c),
+        ratio_text(n, c),
+    );
+    Ok(())
+}
+
+/// Opens the input in the format asked for or detected.
+fn open_input(args: &Args) -> Result<Input> {
+    let src = &args.src;
+    let format = match args.format {
+        Some(f) => f,
+        None => match blz::import::detect(src) {
+            Some(SourceFormat::Bcolz) => InFormat::Bcolz,
+            Some(SourceFormat::B2Frame) => InFormat::B2frame,
+            _ if src.is_dir() => bail!(
+                "{} is a directory but not a bcolz carray or ctable",
+                src.display()
+            ),
+            _ => match FileFormat::detect(src)? {
+                FileFormat::Csv => InFormat::Csv,
+                FileFormat::Parquet => InFormat::Parquet,
+                _ => InFormat::Ipc,
+            },
+        },
+    };
+    if format != InFormat::Csv && (args.schema.is_some() || !args.null_value.is_empty()) {
+        bail!("--schema and --null-value apply to CSV input only");
+    }
+    let batch_rows = usize::try_from(args.batch_rows)?;
+    Ok(match format {
+        InFormat::Csv => {
+            let mut o = CsvOptions::default().with_batch_rows(batch_rows);
+            if !args.null_value.is_empty() {
+                o = o.with_null_values(args.null_value.iter().cloned());
+            } else {
+                o = o.with_null_values(DEFAULT_NULL_VALUES.iter().copied());
+            }
+            if let Some(s) = &args.schema {
+                o = o.with_schema(crate::schema_arg::parse(s)?);
+            }
+            Input::Arrow(Box::new(blz::arrow::open_csv(src, &o)?))
+        }
+        InFormat::Parquet => Input::Arrow(blz::arrow::open_parquet(src, batch_rows)?),
+        InFormat::Ipc => Input::Arrow(blz::arrow::open_ipc(src)?),
+        InFormat::Bcolz => Input::Blosc(Box::new(Source::Bcolz(blz::import::BcolzSource::open(
+            src,
+        )?))),
+        InFormat::B2frame => Input::Blosc(Box::new(Source::B2Frame(
+            blz::import::B2FrameSource::open(src)?,
+        ))),
+    })
+}
+
+/// A new table at `dest`: built in a hidden sibling directory, renamed into place when whole.
+fn create(args: &Args, dest: &Path, input: Input, every: usize) -> Result<u64> {
+    if dest.exists() {
+        if !args.overwrite {
+            bail!(
+                "{} already exists; pass --overwrite to replace it, or --append to add the rows \
+                 to it",
+                dest.display()
+            );
+        }
+        if !replaceable(dest)? {
+            bail!(
+                "{} exists and is not a blz table; refusing to replace it",
+                dest.display()
+            );
+        }
+    }
+    let name = dest
+        .file_name()
+        .with_context(|| format!("{} does not name a directory to create", dest.display()))?;
+    let parent = dest.parent().filter(|p| !p.as_os_str().is_empty());
+    let tmp_name = format!(
+        ".{}.importing-{}",
+        name.to_string_lossy(),
+        std::process::id()
+    );
+    let tmp = parent.map_or_else(|| PathBuf::from(&tmp_name), |p| p.join(&tmp_name));
+    if let Some(p) = parent
+        && !p.is_dir()
+    {
+        bail!("the folder {} does not exist", p.display());
+    }
+    let cparams = CParams::default()
+        .with_compressor(args.codec)
+        .with_clevel(args.clevel)
+        .with_shuffle(args.shuffle);
+    let chunklen = match args.chunklen {
+        Some(n) => usize::try_from(n)?,
+        None => CTable::new().chunklen(),
+    };
+    let opts = CArrayOptions::default()
+        .with_chunklen(chunklen)
+        .with_cparams(cparams);
+    let built = (|| -> Result<u64> {
+        let mut t = CTable::create(&tmp, CreateOptions::default().with_column_options(opts))?;
+        if let Input::Blosc(s) = &input {
+            for f in s.schema().fields {
+                t.add_empty_column(&f.name, f.ty)?;
+            }
+        }
+        let mut committed = 0;
+        let rows = feed(&mut t, input, &mut committed, every)?;
+        t.commit()?;
+        Ok(rows)
+    })();
+    let rows = match built {
+        Ok(r) => r,
+        Err(e) => {
+            let _ = std::fs::remove_dir_all(&tmp);
+            return Err(e.context(format!(
+                "importing {} failed; nothing was written to {}",
+                args.src.display(),
+                dest.display()
+            )));
+        }
+    };
+    if dest.exists() {
+        std::fs::remove_dir_all(dest)
+            .with_context(|| format!("cannot remove the old table {}", dest.display()))?;
+    }
+    std::fs::rename(&tmp, dest).with_context(|| {
+        format!(
+            "cannot move the new table from {} to {}",
+            tmp.display(),
+            dest.display()
+        )
+    })?;
+    Ok(rows)
+}
+
+/// Whether `--overwrite` may replace `dest`: a blz table or an empty directory.
+fn replaceable(dest: &Path) -> Result<bool> {
+    if !dest.is_dir() {
+        return Ok(false);
+    }
+    if dest.join("manifest.json").is_file() {
+        return Ok(true);
+    }
+    Ok(std::fs::read_dir(dest)?.next().is_none())
+}
+
+/// Appends to the existing table `dest`; on failure the rows after its last commit are
+/// discarded.
+fn append(dest: &Path, input: Input, every: usize) -> Result<u64> {
+    if !dest.exists() {
+        bail!(
+            "no table at {} to append to (leave out --append to create it)",
+            dest.display()
+        );
+    }
+    let mut t = CTable::open(dest, OpenMode::Append)
+        .with_context(|| format!("cannot open {} for appending", dest.display()))?;
+    let before = t.len();
+    let mut committed = before;
+    match feed(&mut t, input, &mut committed, every).and_then(|r| {
+        t.commit()?;
+        Ok(r)
+    }) {
+        Ok(r) => Ok(r),
+        Err(e) => {
+            // Dropping the table would commit the rows appended since the last commit; leave
+            // them as an interrupted commit that readers ignore and the next writer truncates.
+            std::mem::forget(t);
+            Err(e.context(format!(
+                "appending to {} stopped; the table keeps the {} rows of its last commit ({} \
+                 of them from this import)",
+                dest.display(),
+                thousands(committed),
+                thousands(committed - before)
+            )))
+        }
+    }
+}
+
+/// Appends every batch of `input`, committing every `every` bytes of input; `committed` tracks
+/// the table's length at its last commit. Returns the rows appended.
+fn feed(t: &mut CTable, input: Input, committed: &mut usize, every: usize) -> Result<u64> {
+    let start = t.len();
+    let mut since_commit = 0usize;
+    let mut add = |t: &mut CTable, bytes: usize, progress: &mut Progress| -> Result<()> {
+        since_commit += bytes;
+        if since_commit >= every {
+            t.commit()?;
+            *committed = t.len();
+            since_commit = 0;
+        }
+        progress.set((t.len() - start) as u64);
+        Ok(())
+    };
+    match input {
+        Input::Arrow(reader) => {
+            let mut progress = Progress::new(None, "importing");
+            for b in reader {
+                let bytes = append_batch(t, b)?;
+                add(t, bytes, &mut progress)?;
+            }
+            progress.finish();
+        }
+        Input::Blosc(src) => {
+            let mut progress = Progress::new(Some(src.len() as u64), "importing");
+            for b in *src {
+                let b = b?;
+                let bytes = b.iter().map(batch_bytes).sum();
+                t.append(b)?;
+                add(t, bytes, &mut progress)?;
+            }
+            progress.finish();
+        }
+    }
+    Ok((t.len() - start) as u64)
+}
+
+/// Appends one record batch (or reports the reader's error with its file, line and column).
+fn append_batch(
+    t: &mut CTable,
+    b: std::result::Result<RecordBatch, blz::arrow::arrow_schema::ArrowError>,
+) -> Result<usize> {
+    let bytes = b.as_ref().map_or(0, RecordBatch::get_array_memory_size);
+    // `import_batches` unwraps the reader's errors into blz errors (CSV: file, line, column).
+    blz::arrow::import_batches(std::iter::once(b), t, |_| {}).map_err(|e| anyhow!(e))?;
+    Ok(bytes)
+}
+
+/// Bytes of one column batch, for the commit interval.
+fn batch_bytes(b: &ColumnBatch) -> usize {
+    let n = b.values.len();
+    match &b.values {
+        Values::Utf8(v) => v.iter().map(String::len).sum::<usize>() + 8 * n,
+        Values::Bool(_) | Values::I8(_) | Values::U8(_) => n,
+        Values::I16(_) | Values::U16(_) => 2 * n,
+        Values::I32(_) | Values::U32(_) | Values::F32(_) => 4 * n,
+        _ => 8 * n,
+    }
+}

