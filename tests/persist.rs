@@ -212,6 +212,16 @@ fn one_writer_many_readers() {
     drop(w);
     let mut w2 = CTable::open(&p, OpenMode::Append).unwrap();
     w2.append(batch(500, 1)).unwrap();
+    w2.add_column(ColumnBatch::new("new", vec![1u8; 501]))
+        .unwrap();
+    w2.rename_column("x", "y").unwrap();
+    w2.rollback().unwrap();
+    check_rows(&w2, 500);
+    w2.append(batch(500, 7)).unwrap();
+    w2.commit().unwrap();
+    drop(w2);
+    check_rows(&CTable::open(&p, OpenMode::ReadOnly).unwrap(), 507);
+    assert!(matches!(r.rollback(), Err(Error::ReadOnly { .. })));
     assert!(matches!(
         CTable::new().commit(),
         Err(Error::InvalidParam { .. })

@@ -280,9 +280,9 @@ fn append(dest: &Path, input: Input, every: usize) -> Result<u64> {
     }) {
         Ok(r) => Ok(r),
         Err(e) => {
-            // Dropping the table would commit the rows appended since the last commit; leave
-            // them as an interrupted commit that readers ignore and the next writer truncates.
-            std::mem::forget(t);
+            // Dropping the table would commit the rows appended since the last commit.
+            t.rollback()
+                .with_context(|| format!("cannot roll back {}", dest.display()))?;
             Err(e.context(format!(
                 "appending to {} stopped; the table keeps the {} rows of its last commit ({} \
                  of them from this import)",

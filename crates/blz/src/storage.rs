@@ -30,6 +30,7 @@ mod array;
 mod manifest;
 mod mmap;
 mod table;
+mod verify;
 mod write;
 
 use std::path::Path;
@@ -101,5 +102,5 @@ pub struct VerifyReport {
 /// # Errors
 /// When the table cannot be opened at all (no table, a damaged manifest, a missing file).
 pub fn verify(path: impl AsRef<Path>) -> Result<VerifyReport> {
-    table::verify(path.as_ref())
+    verify::verify(path.as_ref())
 }

@@ -12,7 +12,7 @@ use super::manifest::{
 };
 use super::mmap::MappedFile;
 use super::write::{DataFile, SideWriter, sync_dir, write_synced};
-use super::{CreateOptions, OpenMode, VerifyReport};
+use super::{CreateOptions, OpenMode};
 use crate::cache::ChunkCache;
 use crate::carray::{CArray, CArrayOptions};
 use crate::ctable::{CTable, Column, Data, StrData};
@@ -330,6 +330,29 @@ fn decode_dict(mut b: &[u8], count: u64) -> Option<Vec<String>> {
     b.is_empty().then_some(out)
 }
 
+/// Column name -> file id of a manifest's columns, and the next free id.
+fn ids_of(m: &Manifest) -> (HashMap<String, u64>, u64) {
+    let ids: HashMap<String, u64> = m
+        .columns
+        .iter()
+        .filter_map(|c| {
+            let file = match &c.storage {
+                StorageRec::Fixed { data } => &data.file,
+                StorageRec::Dict { codes, .. } => &codes.file,
+                StorageRec::Plain { ends, .. } => &ends.file,
+            };
+            Some((c.name.clone(), file_id(file)?))
+        })
+        .collect();
+    let next_id = m
+        .files
+        .keys()
+        .filter_map(|f| file_id(f))
+        .max()
+        .map_or(0, |x| x + 1);
+    (ids, next_id)
+}
+
 impl Store {
     fn data_file(&mut self, name: &str) -> Result<&mut DataFile> {
         if !self.files.contains_key(name) {
@@ -516,17 +539,56 @@ impl CTable {
                 std::fs::remove_dir_all(dir).map_err(|e| Error::io(dir, "remove", e))?;
             }
         }
-        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, "create", e))?;
-        if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
+        // Build the table in a hidden sibling directory and rename it into place, so a crash
+        // during creation never leaves a half-made table at `path`.
+        let name = dir
+            .file_name()
+            .ok_or_else(|| Error::table(dir, "a table path needs a final name"))?;
+        let parent = dir
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, "create", e))?;
+        let staging = parent.join(format!(
+            ".{}.creating-{}",
+            name.to_string_lossy(),
+            std::process::id()
+        ));
+        let _ = std::fs::remove_dir_all(&staging);
+        std::fs::create_dir(&staging).map_err(|e| Error::io(&staging, "create", e))?;
+        let made = (|| -> Result<(File, CTable, Manifest)> {
+            let lock = take_lock(&staging)?;
+            let t = match opts.column {
+                Some(o) => CTable::with_options(o)?,
+                None => CTable::new(),
+            };
+            let m = empty_manifest(&t.opts, t.chunklen());
+            write_manifest(&staging, &m)?;
+            if dir.is_dir() {
+                // An empty directory the caller asked to replace.
+                std::fs::remove_dir(dir).map_err(|e| Error::io(dir, "replace", e))?;
+            }
+            std::fs::rename(&staging, dir).map_err(|e| {
+                if e.kind() == std::io::ErrorKind::AlreadyExists
+                    || e.kind() == std::io::ErrorKind::DirectoryNotEmpty
+                {
+                    Error::AlreadyExists {
+                        path: dir.to_path_buf(),
+                    }
+                } else {
+                    Error::io(dir, "create", e)
+                }
+            })?;
             sync_dir(parent)?;
-        }
-        let lock = take_lock(dir)?;
-        let t = match opts.column {
-            Some(o) => CTable::with_options(o)?,
-            None => CTable::new(),
+            Ok((lock, t, m))
+        })();
+        let (lock, t, m) = match made {
+            Ok(x) => x,
+            Err(e) => {
+                let _ = std::fs::remove_dir_all(&staging);
+                return Err(e);
+            }
         };
-        let m = empty_manifest(&t.opts, t.chunklen());
-        write_manifest(dir, &m)?;
         let dir: Arc<Path> = Arc::from(dir);
         let mut t = t;
         t.store = Some(Box::new(Store {
@@ -595,24 +657,7 @@ impl CTable {
                 Err(e) => return Err(e),
             }
         };
-        let ids: HashMap<String, u64> = m
-            .columns
-            .iter()
-            .filter_map(|c| {
-                let file = match &c.storage {
-                    StorageRec::Fixed { data } => &data.file,
-                    StorageRec::Dict { codes, .. } => &codes.file,
-                    StorageRec::Plain { ends, .. } => &ends.file,
-                };
-                Some((c.name.clone(), file_id(file)?))
-            })
-            .collect();
-        let next_id = m
-            .files
-            .keys()
-            .filter_map(|f| file_id(f))
-            .max()
-            .map_or(0, |x| x + 1);
+        let (ids, next_id) = ids_of(&m);
         let rows = usize::try_from(m.rows).map_err(|_| Error::table(dir, "too many rows"))?;
         let mut store = Store {
             dir: adir,
@@ -678,6 +723,42 @@ impl CTable {
         if let Some(s) = &mut self.store {
             s.ids.remove(name);
         }
+    }
+
+    /// Discards every change since the last commit (appended rows, added, dropped or renamed
+    /// columns): the table returns to its committed state, and dropping it commits nothing.
+    ///
+    /// # Errors
+    /// [`Error::ReadOnly`], [`Error::InvalidParam`] for a table in memory, and the errors of
+    /// [`CTable::open`] when the committed files cannot be read again.
+    pub fn rollback(&mut self) -> Result<()> {
+        let Some(store) = self.store.as_mut() else {
+            return Err(Error::param(
+                "rollback",
+                "a table in memory",
+                "a table made by CTable::create or opened with OpenMode::Append",
+            ));
+        };
+        if !store.writable {
+            return Err(Error::ReadOnly {
+                path: store.dir.to_path_buf(),
+            });
+        }
+        let cache = self.opts.cache.clone().unwrap_or_else(ChunkCache::global);
+        let loaded = load(&store.dir, &store.committed, &cache)?;
+        let committed = store.committed.files.clone();
+        for (name, f) in &mut store.files {
+            f.rewind(committed.get(name).copied().unwrap_or(0));
+        }
+        let (ids, next_id) = ids_of(&store.committed);
+        store.ids = ids;
+        store.next_id = store.next_id.max(next_id);
+        store.maps = loaded.maps;
+        store.changed = false;
+        self.len = usize::try_from(store.committed.rows).unwrap_or(usize::MAX);
+        self.columns = loaded.columns;
+        self.opts = loaded.opts;
+        Ok(())
     }
 
     /// Makes every change durable: new chunks are appended to the data files and synced, then
@@ -791,77 +872,4 @@ impl Drop for CTable {
             let _ = self.commit();
         }
     }
-}
-
-/// See [`super::verify`].
-pub(crate) fn verify(dir: &Path) -> Result<VerifyReport> {
-    let cache = ChunkCache::new(64 << 20)?;
-    let t = CTable::open_with_cache(dir, OpenMode::ReadOnly, cache)?;
-    let mut r = VerifyReport {
-        rows: t.len as u64,
-        columns: t.columns.len(),
-        ..VerifyReport::default()
-    };
-    fn check<T: crate::dtype::Element>(
-        a: &CArray<T>,
-        name: &str,
-        part: &str,
-        r: &mut VerifyReport,
-    ) {
-        let mut buf = vec![T::default(); a.chunklen()];
-        for c in 0..a.chunks.len() {
-            r.chunks += 1;
-            r.bytes += a.chunks[c].data.len() as u64;
-            if let Err(e) = a.decode_into(c, 0, &mut buf) {
-                r.problems
-                    .push(format!("column {name:?} ({part}), chunk {c}: {e}"));
-                continue;
-            }
-            let s = crate::stats::Stats::of_blocks(&buf, a.block_elems(c));
-            let st = &a.chunks[c].stats;
-            let same = s.count == st.count
-                && s.nan_count == st.nan_count
-                && s.min == st.min
-                && s.max == st.max;
-            if !same {
-                r.problems.push(format!(
-                    "column {name:?} ({part}), chunk {c}: statistics do not match the data"
-                ));
-            }
-        }
-    }
-    for col in &t.columns {
-        let n = &col.name;
-        match &col.data {
-            Data::Bool(a) => check(a, n, "data", &mut r),
-            Data::I8(a) => check(a, n, "data", &mut r),
-            Data::I16(a) => check(a, n, "data", &mut r),
-            Data::I32(a) => check(a, n, "data", &mut r),
-            Data::I64(a) => check(a, n, "data", &mut r),
-            Data::U8(a) => check(a, n, "data", &mut r),
-            Data::U16(a) => check(a, n, "data", &mut r),
-            Data::U32(a) => check(a, n, "data", &mut r),
-            Data::U64(a) => check(a, n, "data", &mut r),
-            Data::F32(a) => check(a, n, "data", &mut r),
-            Data::F64(a) => check(a, n, "data", &mut r),
-            Data::Timestamp(a, _) => check(a, n, "data", &mut r),
-            Data::Utf8(StrData::Dict { codes, values, .. }) => {
-                check(codes, n, "codes", &mut r);
-                if let Ok(Some(mx)) = codes.max()
-                    && usize::try_from(mx).map_or(true, |m| m >= values.len())
-                {
-                    r.problems
-                        .push(format!("column {n:?}: dictionary code {mx} out of range"));
-                }
-            }
-            Data::Utf8(StrData::Plain { ends, bytes }) => {
-                check(ends, n, "ends", &mut r);
-                check(bytes, n, "bytes", &mut r);
-            }
-        }
-        if let Some(v) = &col.validity {
-            check(v, n, "validity", &mut r);
-        }
-    }
-    Ok(r)
 }
