@@ -451,3 +451,34 @@ fn many_distinct_strings_switch_to_plain_storage() {
         vec![5, 69_998]
     );
 }
+
+#[test]
+fn integer_sums_are_exact_past_64_bits() {
+    use blz::{Agg, CTable, ColumnBatch, Value};
+    let mut t = CTable::new();
+    t.append(vec![
+        ColumnBatch::new("u", vec![u64::MAX, u64::MAX, 1, u64::MAX - 5]),
+        ColumnBatch::new("i", vec![i64::MAX, i64::MAX, -1, 7]),
+        ColumnBatch::new("n", vec![i64::MIN, i64::MIN, 0, 0]),
+    ])
+    .unwrap();
+    let q = t.query("true").unwrap();
+    let got = q
+        .aggregates(&[
+            (Agg::Sum, "u"),
+            (Agg::Sum, "i"),
+            (Agg::Sum, "n"),
+            (Agg::Min, "u"),
+            (Agg::Max, "u"),
+        ])
+        .unwrap();
+    assert_eq!(got[0], Value::BigInt(3 * i128::from(u64::MAX) - 4));
+    assert_eq!(got[1], Value::BigInt(2 * i128::from(i64::MAX) + 6));
+    assert_eq!(got[2], Value::BigInt(2 * i128::from(i64::MIN)));
+    assert_eq!(got[3], Value::UInt(1));
+    assert_eq!(got[4], Value::UInt(u64::MAX));
+    // Sums that fit stay 64-bit values.
+    let q = t.query("u < 10").unwrap();
+    assert_eq!(q.aggregate("u", Agg::Sum).unwrap(), Value::UInt(1));
+    assert_eq!(q.aggregate("i", Agg::Sum).unwrap(), Value::Int(-1));
+}

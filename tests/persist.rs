@@ -440,10 +440,18 @@ fn crash_during_appends_and_commits_loses_nothing_committed() {
     let mut acked = 0usize;
     let mut seed = 99u64;
     for k in 0..kills {
-        let mut c = child("persist::child_writer", &[("BLZ_CHILD_TABLE", &p)])
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap();
+        // A loaded machine may refuse a fork for a moment (EAGAIN): try again.
+        let mut c = (0..20)
+            .find_map(|_| {
+                let r = child("persist::child_writer", &[("BLZ_CHILD_TABLE", &p)])
+                    .stdout(Stdio::piped())
+                    .spawn();
+                if r.is_err() {
+                    std::thread::sleep(Duration::from_millis(200));
+                }
+                r.ok()
+            })
+            .expect("cannot start the writer process");
         let out = c.stdout.take().unwrap();
         let (tx, rx) = std::sync::mpsc::channel();
         let reader = std::thread::spawn(move || {

@@ -273,7 +273,10 @@ impl AsCell for Value {
         matches!(self, Value::Null)
     }
     fn is_number(&self) -> bool {
-        matches!(self, Value::Int(_) | Value::UInt(_) | Value::Float(_))
+        matches!(
+            self,
+            Value::Int(_) | Value::UInt(_) | Value::BigInt(_) | Value::Float(_)
+        )
     }
 }
 
@@ -324,6 +327,7 @@ pub(crate) fn cell_text(v: &Value) -> String {
         Value::Bool(b) => b.to_string(),
         Value::Int(i) => i.to_string(),
         Value::UInt(u) => u.to_string(),
+        Value::BigInt(i) => i.to_string(),
         Value::Float(f) => float_text(*f),
         Value::Timestamp(t, u) => timestamp_text(*t, *u),
         Value::Str(s) => s.clone(),
@@ -364,6 +368,7 @@ pub(crate) fn json_value(out: &mut String, v: &Value) {
         Value::Null => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
         Value::Int(i) => out.push_str(&i.to_string()),
+        Value::BigInt(i) => out.push_str(&i.to_string()),
         Value::UInt(u) => out.push_str(&u.to_string()),
         Value::Float(f) if f.is_finite() => out.push_str(&format!("{f:?}")),
         Value::Float(_) => out.push_str("null"),

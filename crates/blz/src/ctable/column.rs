@@ -159,6 +159,8 @@ pub enum Value {
     Timestamp(i64, TimeUnit),
     /// Text.
     Str(String),
+    /// An integer aggregate (a sum) that does not fit 64 bits.
+    BigInt(i128),
 }
 
 /// Text stored compressed: dictionary-encoded while the number of distinct values stays small,

@@ -481,6 +481,10 @@ macro_rules! on_buf {
 /// Widening to the comparison domain.
 trait Widen: Copy {
     fn wi(self) -> i64;
+    /// The exact value, for sums and integer min/max.
+    fn wide(self) -> i128 {
+        i128::from(self.wi())
+    }
     fn wf(self) -> f64;
     const FLOAT: bool;
 }
@@ -499,6 +503,10 @@ impl Widen for u64 {
     #[inline]
     fn wi(self) -> i64 {
         i64::try_from(self).unwrap_or(i64::MAX)
+    }
+    #[inline]
+    fn wide(self) -> i128 {
+        i128::from(self)
     }
     #[expect(clippy::cast_precision_loss, reason = "compared with a float literal")]
     #[inline]
@@ -978,8 +986,11 @@ impl Acc {
         match agg {
             Agg::Count => Value::Int(i64::try_from(self.count).unwrap_or(i64::MAX)),
             Agg::Sum if float => Value::Float(self.fsum),
-            Agg::Sum if unsigned => Value::UInt(u64::try_from(self.isum).unwrap_or(u64::MAX)),
-            Agg::Sum => Value::Int(i64::try_from(self.isum).unwrap_or(i64::MAX)),
+            // Exact: a sum past 64 bits is a `BigInt`, never clamped or wrapped.
+            Agg::Sum if unsigned => {
+                u64::try_from(self.isum).map_or(Value::BigInt(self.isum), Value::UInt)
+            }
+            Agg::Sum => i64::try_from(self.isum).map_or(Value::BigInt(self.isum), Value::Int),
             Agg::Min | Agg::Max if self.count == 0 => Value::Null,
             Agg::Min if float => self.min.map_or(Value::Null, Value::Float),
             Agg::Max if float => self.max.map_or(Value::Null, Value::Float),
@@ -1018,7 +1029,7 @@ impl Acc {
                 self.max = Some(self.max.map_or(f, |m| m.max(f)));
             }
         } else {
-            let v = i128::from(x.wi());
+            let v = x.wide();
             self.isum += v;
             if minmax {
                 self.imin = Some(self.imin.map_or(v, |m| m.min(v)));
