@@ -5,9 +5,12 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
+use blz::arrow::arrow_array::{RecordBatch, RecordBatchReader};
+use blz::arrow::arrow_schema::{ArrowError, SchemaRef};
 use blz::arrow::{FileFormat, WriteOptions};
 
 use crate::output::thousands;
+use crate::progress::Progress;
 use crate::tables::{open_read, query_error};
 
 /// Rows per record batch written.
@@ -76,11 +79,12 @@ pub(crate) fn run(args: &Args) -> Result<()> {
     let written = match &args.filter {
         Some(text) => {
             let q = t.query(text).map_err(|e| query_error(e, text, "--where"))?;
-            let batches = q.record_batches(cols, BATCH_ROWS)?;
+            let batches = Counted::new(q.record_batches(cols, BATCH_ROWS)?, None);
             blz::arrow::export(batches, &args.dest, format, &opts)
         }
         None => {
-            let batches = t.record_batches(cols, BATCH_ROWS)?;
+            let total = Some(t.len() as u64);
+            let batches = Counted::new(t.record_batches(cols, BATCH_ROWS)?, total);
             blz::arrow::export(batches, &args.dest, format, &opts)
         }
     };
@@ -109,4 +113,42 @@ pub(crate) fn run(args: &Args) -> Result<()> {
         t0.elapsed().as_secs_f64()
     );
     Ok(())
+}
+
+/// A batch stream that shows its progress (after a second, on a terminal).
+struct Counted<R> {
+    inner: R,
+    rows: u64,
+    progress: Progress,
+}
+
+impl<R> Counted<R> {
+    fn new(inner: R, total: Option<u64>) -> Self {
+        Counted {
+            inner,
+            rows: 0,
+            progress: Progress::new(total, "exporting"),
+        }
+    }
+}
+
+impl<R: Iterator<Item = Result<RecordBatch, ArrowError>>> Iterator for Counted<R> {
+    type Item = Result<RecordBatch, ArrowError>;
+    fn next(&mut self) -> Option<Self::Item> {
+        let b = self.inner.next();
+        match &b {
+            Some(Ok(b)) => {
+                self.rows += b.num_rows() as u64;
+                self.progress.set(self.rows);
+            }
+            _ => self.progress.finish(),
+        }
+        b
+    }
+}
+
+impl<R: RecordBatchReader> RecordBatchReader for Counted<R> {
+    fn schema(&self) -> SchemaRef {
+        self.inner.schema()
+    }
 }

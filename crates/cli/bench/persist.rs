@@ -150,7 +150,7 @@ fn write_table(
     path: &Path,
     batches: impl Fn(usize, usize) -> Vec<ColumnBatch>,
     n: usize,
-) -> Result<CTable> {
+) -> Result<()> {
     let mut t = CTable::create(path, CreateOptions::default().with_overwrite(true))?;
     let mut start = 0;
     while start < n {
@@ -159,7 +159,7 @@ fn write_table(
         start += m;
     }
     t.commit()?;
-    Ok(t)
+    Ok(())
 }
 
 pub(crate) fn persist(a: &PersistArgs) -> Result<()> {
@@ -197,14 +197,14 @@ fn run(a: &PersistArgs, data: &Path, work: &Path) -> Result<()> {
         drop(bytes);
         let nb = xs.len() * 8;
         let path = work.join(format!("{name}.blz"));
-        let (ts, t) = time_it(repeats, || {
+        let (ts, ()) = time_it(repeats, || {
             write_table(
                 &path,
                 |s, m| vec![ColumnBatch::new("x", xs[s..s + m].to_vec())],
                 xs.len(),
             )
         })?;
-        drop(t);
+
         let ondisk = du(&path);
         recs.push(Rec {
             case: format!("write {name}"),
@@ -318,8 +318,8 @@ fn run(a: &PersistArgs, data: &Path, work: &Path) -> Result<()> {
                 })
                 .collect()
         };
-        let (ts, t) = time_it(repeats, || write_table(&path, slice, nrows))?;
-        drop(t);
+        let (ts, ()) = time_it(repeats, || write_table(&path, slice, nrows))?;
+
         let ondisk = du(&path);
         recs.push(Rec {
             case: format!("write {TABLE}"),
