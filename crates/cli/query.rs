@@ -27,7 +27,7 @@ pub(crate) struct Args {
     /// The table (a directory made by `blz import`).
     table: PathBuf,
     /// Keep the rows where EXPR holds, e.g. `qty < 10 and sym in ['AA', 'BB']` (the query
-    /// language of the blz crate: comparisons, and/or/not, in [...], is [not] null,
+    /// language of the blz crate: comparisons, and/or/not, in `[...]`, `is [not] null`,
     /// arithmetic).
     #[arg(long = "where", value_name = "EXPR")]
     filter: Option<String>,
