@@ -39,6 +39,13 @@ fn small_opts(chunklen: usize) -> CreateOptions {
     CreateOptions::default().with_column_options(CArrayOptions::default().with_chunklen(chunklen))
 }
 
+/// A table at `p` holding rows `0..rows` of [`batch`], committed and closed.
+fn committed_table(p: &Path, chunklen: usize, rows: usize) {
+    let mut t = CTable::create(p, small_opts(chunklen)).unwrap();
+    t.append(batch(0, rows)).unwrap();
+    t.commit().unwrap();
+}
+
 /// Checks that `t` holds exactly rows `0..rows` of [`batch`].
 fn check_rows(t: &CTable, rows: usize) {
     assert_eq!(t.len(), rows);
@@ -232,10 +239,7 @@ fn one_writer_many_readers() {
 fn garbage_past_the_committed_end_is_ignored_and_reclaimed() {
     let d = tmp();
     let p = d.path().join("t");
-    let mut t = CTable::create(&p, small_opts(100)).unwrap();
-    t.append(batch(0, 450)).unwrap();
-    t.commit().unwrap();
-    drop(t);
+    committed_table(&p, 100, 450);
     let data = p.join("c0.data");
     let len = std::fs::metadata(&data).unwrap().len();
     let mut bytes = std::fs::read(&data).unwrap();
@@ -267,10 +271,7 @@ fn bad_tables_are_clear_errors() {
     assert!(msg(&d.path().join("f")).contains("not a directory"));
     assert!(msg(d.path()).contains("no manifest.json"));
     let p = d.path().join("t");
-    let mut t = CTable::create(&p, small_opts(100)).unwrap();
-    t.append(batch(0, 450)).unwrap();
-    t.commit().unwrap();
-    drop(t);
+    committed_table(&p, 100, 450);
     // A truncated data file.
     let data = p.join("c1.data");
     let bytes = std::fs::read(&data).unwrap();
@@ -293,10 +294,7 @@ fn bad_tables_are_clear_errors() {
 fn corrupt_chunk_names_table_column_and_chunk() {
     let d = tmp();
     let p = d.path().join("t");
-    let mut t = CTable::create(&p, small_opts(100)).unwrap();
-    t.append(batch(0, 450)).unwrap();
-    t.commit().unwrap();
-    drop(t);
+    committed_table(&p, 100, 450);
     let data = p.join("c1.data");
     let mut bytes = std::fs::read(&data).unwrap();
     let n = bytes.len();

@@ -119,9 +119,13 @@ struct Loaded {
     opts: CArrayOptions,
 }
 
+/// Whether scans hand mapped pages back to the OS: the committed data outgrows the cache.
+fn releases_pages(m: &Manifest, cache: &ChunkCache) -> bool {
+    m.files.values().sum::<u64>() > cache.stats().capacity
+}
+
 fn load(dir: &Arc<Path>, m: &Manifest, cache: &Arc<ChunkCache>) -> Result<Loaded> {
-    let total: u64 = m.files.values().sum();
-    let release = total > cache.stats().capacity;
+    let release = releases_pages(m, cache);
     let mut maps = BTreeMap::new();
     for (name, &len) in &m.files {
         if !is_ours(name) {
@@ -354,6 +358,14 @@ fn ids_of(m: &Manifest) -> (HashMap<String, u64>, u64) {
 }
 
 impl Store {
+    /// Forgets chunks written since the last commit: every data file goes back to its
+    /// committed length.
+    fn rewind_files(&mut self) {
+        for (name, f) in &mut self.files {
+            f.rewind(self.committed.files.get(name).copied().unwrap_or(0));
+        }
+    }
+
     fn data_file(&mut self, name: &str) -> Result<&mut DataFile> {
         if !self.files.contains_key(name) {
             let committed = self.committed.files.get(name).copied().unwrap_or(0);
@@ -746,10 +758,7 @@ impl CTable {
         }
         let cache = self.opts.cache.clone().unwrap_or_else(ChunkCache::global);
         let loaded = load(&store.dir, &store.committed, &cache)?;
-        let committed = store.committed.files.clone();
-        for (name, f) in &mut store.files {
-            f.rewind(committed.get(name).copied().unwrap_or(0));
-        }
+        store.rewind_files();
         let (ids, next_id) = ids_of(&store.committed);
         store.ids = ids;
         store.next_id = store.next_id.max(next_id);
@@ -780,10 +789,7 @@ impl CTable {
         };
         let r = self.commit_into(&mut store);
         if r.is_err() {
-            let committed = store.committed.files.clone();
-            for (name, f) in &mut store.files {
-                f.rewind(committed.get(name).copied().unwrap_or(0));
-            }
+            store.rewind_files();
         }
         self.store = Some(store);
         r
@@ -842,12 +848,10 @@ impl CTable {
         write_manifest(&store.dir, &m)?;
         // Committed. Point the chunks at the files (freeing the in-memory copies), tidy up.
         let mut maps = BTreeMap::new();
-        let release = m.files.values().sum::<u64>()
-            > self
-                .opts
-                .cache
-                .as_ref()
-                .map_or(u64::MAX, |c| c.stats().capacity);
+        let release = releases_pages(
+            &m,
+            &self.opts.cache.clone().unwrap_or_else(ChunkCache::global),
+        );
         let dir = Arc::clone(&store.dir);
         for (name, &len) in &m.files {
             let df = store.data_file(name)?;
