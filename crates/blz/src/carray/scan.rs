@@ -288,6 +288,45 @@ impl<T: Element> CArray<T> {
         Ok(out)
     }
 
+    /// Statistics of chunk `c` (`c == nchunks` is the tail): the kept ones when they may be
+    /// used, else computed from the data block by block with the association of
+    /// [`CArray::sum`], so both give the same sum bit for bit. Without `minmax` the data path
+    /// leaves `min`, `max` and `nan_count` unset (the sum and the count are always right).
+    pub(crate) fn chunk_stats(&self, c: usize, minmax: bool) -> Result<Stats<T>> {
+        let of = |xs: &[T]| {
+            if minmax {
+                Stats::of(xs)
+            } else {
+                Stats {
+                    sum: block_sum(xs, xs.len().max(1)),
+                    count: xs.len(),
+                    ..Stats::default()
+                }
+            }
+        };
+        if c >= self.chunks.len() {
+            return Ok(of(&self.tail));
+        }
+        if let Some(s) = self.clean_stats(c) {
+            return Ok(*s);
+        }
+        let be = self.block_elems(c);
+        if let Some(d) = self.dirty.get(&c) {
+            return Ok(d.chunks(be).fold(Stats::default(), |a, b| a.merge(of(b))));
+        }
+        let mut buf = vec![T::default(); be.min(self.chunklen)];
+        let mut acc = Stats::default();
+        let mut o = 0;
+        while o < self.chunklen {
+            let m = be.min(self.chunklen - o);
+            self.decode_into(c, o, &mut buf[..m])?;
+            acc = acc.merge(of(&buf[..m]));
+            o += m;
+        }
+        self.chunks[c].data.release();
+        Ok(acc)
+    }
+
     fn clean_stats(&self, c: usize) -> Option<&Stats<T>> {
         (self.use_stats && !self.dirty.contains_key(&c)).then(|| &self.chunks[c].stats)
     }
