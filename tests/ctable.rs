@@ -588,3 +588,95 @@ fn whole_chunk_aggregates_match_the_rows() {
         }
     }
 }
+
+/// Borrowed appends: the same rows and the same all-or-nothing rules as owned batches.
+#[test]
+fn append_slices_borrows_and_checks_like_append() {
+    use blz::ColumnSlice;
+    let a: Vec<i32> = (0..300_000).map(|i| i % 77).collect();
+    let b: Vec<f64> = (0..300_000).map(|i| f64::from(i) * 0.5).collect();
+    let valid: Vec<bool> = (0..300_000).map(|i| i % 10 != 0).collect();
+    let mut t = CTable::new();
+    t.append_slices(&[
+        ColumnSlice::new("a", &a).with_validity(&valid),
+        ColumnSlice::new("b", &b[..]),
+    ])
+    .unwrap();
+    let mut owned = CTable::new();
+    owned
+        .append(vec![
+            ColumnBatch::new("a", a.clone()).with_validity(valid.clone()),
+            ColumnBatch::new("b", b.clone()),
+        ])
+        .unwrap();
+    assert_eq!(t.len(), 300_000);
+    for i in [0, 1, 131_071, 131_072, 299_999] {
+        assert_eq!(t.row(i).unwrap(), owned.row(i).unwrap());
+    }
+    assert_eq!(
+        t.query("a < 5").unwrap().aggregate("b", Agg::Sum).unwrap(),
+        owned
+            .query("a < 5")
+            .unwrap()
+            .aggregate("b", Agg::Sum)
+            .unwrap()
+    );
+    // Errors leave the table as it was.
+    let short = &b[..10];
+    assert!(
+        t.append_slices(&[
+            ColumnSlice::new("a", &a[..11]),
+            ColumnSlice::new("b", short)
+        ])
+        .is_err()
+    );
+    assert!(
+        t.append_slices(&[ColumnSlice::new("a", short), ColumnSlice::new("b", short)])
+            .is_err()
+    );
+    assert!(t.append_slices(&[ColumnSlice::new("a", &a[..10])]).is_err());
+    assert_eq!(t.len(), 300_000);
+    // Sub-ranges of borrowed values.
+    let v = blz::ValuesRef::from(&b[..]);
+    assert_eq!(v.get(10..20).map(|x| x.len()), Some(10));
+    assert!(v.get(299_990..300_001).is_none());
+}
+
+/// Bool columns take bit shuffle (byte shuffle does nothing on 1-byte values); the block size
+/// is an option, and a tiny one is refused.
+#[test]
+fn bool_columns_bitshuffle_and_block_bytes_is_an_option() {
+    use blz::blosc::Shuffle;
+    let flags: Vec<bool> = (0..400_000u32)
+        .map(|i| i.wrapping_mul(2_654_435_761) % 7 < 3)
+        .collect();
+    let mut t = CTable::new();
+    t.append(vec![ColumnBatch::new("f", flags.clone())])
+        .unwrap();
+    assert_eq!(t.column_cparams("f").unwrap().shuffle, Shuffle::Bit);
+    let (nb, cb) = t.column_sizes("f").unwrap();
+    assert!(
+        cb * 5 < nb,
+        "bit-shuffled bools compress at least 5x: {nb} / {cb}"
+    );
+    assert_eq!(
+        t.query("f").unwrap().count().unwrap(),
+        flags.iter().filter(|&&f| f).count()
+    );
+
+    let xs: Vec<f64> = (0..1_000_000).map(|i| f64::from(i) * 0.001).collect();
+    let big = blz::CArray::from_slice(&xs).unwrap();
+    let small = blz::CArray::with_options(CArrayOptions::default().with_block_bytes(64 << 10))
+        .and_then(|mut a| a.extend_from_slice(&xs).map(|()| a))
+        .unwrap();
+    assert_eq!(small.slice(0..xs.len()).unwrap(), xs);
+    let (s1, s2) = (big.sum().unwrap(), small.sum().unwrap());
+    assert!((s1 - s2).abs() <= 1e-12 * s1.abs(), "{s1} vs {s2}");
+    assert!(
+        small.cbytes() > big.cbytes(),
+        "smaller blocks compress a ramp less well"
+    );
+    assert!(
+        blz::CArray::<f64>::with_options(CArrayOptions::default().with_block_bytes(100)).is_err()
+    );
+}

@@ -144,13 +144,14 @@ mod tests {
     use super::*;
     use blz::ColumnBatch;
 
+    /// More rows than one chunk (128 Ki rows), so some are sealed and compressed.
     fn table() -> CTable {
         let mut t = CTable::new();
         t.append(vec![
-            ColumnBatch::new("qty", (0..100_000).map(|i| i % 50).collect::<Vec<i64>>()),
+            ColumnBatch::new("qty", (0..300_000).map(|i| i % 50).collect::<Vec<i64>>()),
             ColumnBatch::new(
                 "sym",
-                (0..100_000)
+                (0..300_000)
                     .map(|i| ["AA", "BB"][i % 2])
                     .collect::<Vec<&str>>(),
             ),
@@ -162,13 +163,13 @@ mod tests {
     #[test]
     fn describe_lists_every_column() {
         let j = describe(&table()).unwrap();
-        assert_eq!(j["rows"], 100_000);
+        assert_eq!(j["rows"], 300_000);
         let cols = j["columns"].as_array().unwrap();
         assert_eq!(cols.len(), 2);
         assert_eq!(cols[0]["name"], "qty");
         assert_eq!(cols[0]["type"], "i64");
-        assert_eq!(cols[0]["nbytes"], 800_000);
-        assert!(cols[0]["cbytes"].as_u64().unwrap() < 800_000);
+        assert_eq!(cols[0]["nbytes"], 2_400_000);
+        assert!(cols[0]["cbytes"].as_u64().unwrap() < 2_400_000);
         assert_eq!(cols[0]["codec"], "lz4");
         assert_eq!(cols[1]["storage"], "dict");
         assert_eq!(cols[1]["dict_len"], 2);
@@ -179,7 +180,7 @@ mod tests {
         let mut out = Vec::new();
         write_text(&mut out, "t", &table()).unwrap();
         let s = String::from_utf8(out).unwrap();
-        assert!(s.starts_with("t: 100,000 rows, 2 columns"), "{s}");
+        assert!(s.starts_with("t: 300,000 rows, 2 columns"), "{s}");
         assert!(s.lines().last().unwrap().starts_with("total"), "{s}");
     }
 }

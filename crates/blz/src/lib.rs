@@ -50,8 +50,12 @@ mod storage;
 
 pub use blz_blosc as blosc;
 pub use cache::{CacheStats, ChunkCache, DEFAULT_CACHE_BYTES};
-pub use carray::{Blocks, CArray, CArrayOptions, Iter, Pred, default_chunklen};
-pub use ctable::{CTable, ColumnBatch, ColumnType, Field, Schema, Value, Values};
+pub use carray::{
+    Blocks, CArray, CArrayOptions, DEFAULT_BLOCK_BYTES, Iter, Pred, default_chunklen,
+};
+pub use ctable::{
+    CTable, ColumnBatch, ColumnSlice, ColumnType, Field, Schema, Value, Values, ValuesRef,
+};
 pub use dtype::{DType, Element, TimeUnit, Timestamp};
 pub use error::{Error, Result};
 pub use query::{Agg, BinOp, Expr, Literal, MAX_DEPTH, ParseError, Query, Span, UnOp, parse};

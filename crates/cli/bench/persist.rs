@@ -18,7 +18,7 @@ use std::process::Command;
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
-use blz::{Agg, CTable, ColumnBatch, CreateOptions, OpenMode};
+use blz::{Agg, CTable, ColumnSlice, CreateOptions, OpenMode};
 use serde_json::{Value, json};
 
 use super::datasets::Manifest;
@@ -146,16 +146,16 @@ fn timed<R>(
     Ok((ts, last.context("no timed call")?))
 }
 
-fn write_table(
+fn write_table<'a>(
     path: &Path,
-    batches: impl Fn(usize, usize) -> Vec<ColumnBatch>,
+    batches: impl Fn(usize, usize) -> Result<Vec<ColumnSlice<'a>>>,
     n: usize,
 ) -> Result<()> {
     let mut t = CTable::create(path, CreateOptions::default().with_overwrite(true))?;
     let mut start = 0;
     while start < n {
         let m = (n - start).min(4 << 20);
-        t.append(batches(start, m))?;
+        t.append_slices(&batches(start, m)?)?;
         start += m;
     }
     t.commit()?;
@@ -200,7 +200,7 @@ fn run(a: &PersistArgs, data: &Path, work: &Path) -> Result<()> {
         let (ts, ()) = time_it(repeats, || {
             write_table(
                 &path,
-                |s, m| vec![ColumnBatch::new("x", xs[s..s + m].to_vec())],
+                |s, m| Ok(vec![ColumnSlice::new("x", &xs[s..s + m])]),
                 xs.len(),
             )
         })?;
@@ -300,21 +300,15 @@ fn run(a: &PersistArgs, data: &Path, work: &Path) -> Result<()> {
         let nbq = nrows * 8 + l.qty.len() * 4;
         let path = work.join("table_10M.blz");
         let batches = &l.batches;
-        let slice = |s: usize, m: usize| -> Vec<ColumnBatch> {
+        let slice = |s: usize, m: usize| -> Result<Vec<ColumnSlice<'_>>> {
             batches
                 .iter()
                 .map(|b| {
-                    let v = match &b.values {
-                        blz::Values::I64(v) => blz::Values::I64(v[s..s + m].to_vec()),
-                        blz::Values::I32(v) => blz::Values::I32(v[s..s + m].to_vec()),
-                        blz::Values::F64(v) => blz::Values::F64(v[s..s + m].to_vec()),
-                        blz::Values::Bool(v) => blz::Values::Bool(v[s..s + m].to_vec()),
-                        blz::Values::U8(v) => blz::Values::U8(v[s..s + m].to_vec()),
-                        blz::Values::I8(v) => blz::Values::I8(v[s..s + m].to_vec()),
-                        blz::Values::I16(v) => blz::Values::I16(v[s..s + m].to_vec()),
-                        other => other.clone(),
-                    };
-                    ColumnBatch::new(&b.name, v)
+                    let values = b.values.as_values_ref().get(s..s + m);
+                    Ok(ColumnSlice {
+                        values: values.context("rows out of range")?,
+                        ..b.as_slice()
+                    })
                 })
                 .collect()
         };

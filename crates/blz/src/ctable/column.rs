@@ -96,7 +96,155 @@ impl From<Vec<&str>> for Values {
     }
 }
 
+/// Values of one column for an append, borrowed: [`CTable::append_slices`] compresses them
+/// straight from the caller's memory, without copying them first.
+///
+/// [`CTable::append_slices`]: crate::CTable::append_slices
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum ValuesRef<'a> {
+    /// Booleans.
+    Bool(&'a [bool]),
+    /// i8 values.
+    I8(&'a [i8]),
+    /// i16 values.
+    I16(&'a [i16]),
+    /// i32 values.
+    I32(&'a [i32]),
+    /// i64 values.
+    I64(&'a [i64]),
+    /// u8 values.
+    U8(&'a [u8]),
+    /// u16 values.
+    U16(&'a [u16]),
+    /// u32 values.
+    U32(&'a [u32]),
+    /// u64 values.
+    U64(&'a [u64]),
+    /// f32 values.
+    F32(&'a [f32]),
+    /// f64 values.
+    F64(&'a [f64]),
+    /// Timestamps in a unit.
+    Timestamp(&'a [Timestamp], TimeUnit),
+    /// Text.
+    Utf8(&'a [String]),
+}
+
+macro_rules! values_ref_from {
+    ($v:ident, $t:ty) => {
+        impl<'a> From<&'a [$t]> for ValuesRef<'a> {
+            fn from(v: &'a [$t]) -> Self {
+                ValuesRef::$v(v)
+            }
+        }
+        impl<'a> From<&'a Vec<$t>> for ValuesRef<'a> {
+            fn from(v: &'a Vec<$t>) -> Self {
+                ValuesRef::$v(v)
+            }
+        }
+    };
+}
+each_fixed!(values_ref_from);
+
+impl<'a> From<&'a [String]> for ValuesRef<'a> {
+    fn from(v: &'a [String]) -> Self {
+        ValuesRef::Utf8(v)
+    }
+}
+
+impl<'a> From<&'a Values> for ValuesRef<'a> {
+    fn from(v: &'a Values) -> Self {
+        v.as_values_ref()
+    }
+}
+
+impl<'a> ValuesRef<'a> {
+    /// The values in `range`, or `None` when it is out of bounds.
+    pub fn get(self, range: std::ops::Range<usize>) -> Option<ValuesRef<'a>> {
+        Some(match self {
+            ValuesRef::Bool(x) => ValuesRef::Bool(x.get(range)?),
+            ValuesRef::I8(x) => ValuesRef::I8(x.get(range)?),
+            ValuesRef::I16(x) => ValuesRef::I16(x.get(range)?),
+            ValuesRef::I32(x) => ValuesRef::I32(x.get(range)?),
+            ValuesRef::I64(x) => ValuesRef::I64(x.get(range)?),
+            ValuesRef::U8(x) => ValuesRef::U8(x.get(range)?),
+            ValuesRef::U16(x) => ValuesRef::U16(x.get(range)?),
+            ValuesRef::U32(x) => ValuesRef::U32(x.get(range)?),
+            ValuesRef::U64(x) => ValuesRef::U64(x.get(range)?),
+            ValuesRef::F32(x) => ValuesRef::F32(x.get(range)?),
+            ValuesRef::F64(x) => ValuesRef::F64(x.get(range)?),
+            ValuesRef::Timestamp(x, u) => ValuesRef::Timestamp(x.get(range)?, u),
+            ValuesRef::Utf8(x) => ValuesRef::Utf8(x.get(range)?),
+        })
+    }
+}
+
+impl ValuesRef<'_> {
+    /// Number of values.
+    pub fn len(&self) -> usize {
+        match self {
+            ValuesRef::Bool(v) => v.len(),
+            ValuesRef::I8(v) => v.len(),
+            ValuesRef::I16(v) => v.len(),
+            ValuesRef::I32(v) => v.len(),
+            ValuesRef::I64(v) => v.len(),
+            ValuesRef::U8(v) => v.len(),
+            ValuesRef::U16(v) => v.len(),
+            ValuesRef::U32(v) => v.len(),
+            ValuesRef::U64(v) => v.len(),
+            ValuesRef::F32(v) => v.len(),
+            ValuesRef::F64(v) => v.len(),
+            ValuesRef::Timestamp(v, _) => v.len(),
+            ValuesRef::Utf8(v) => v.len(),
+        }
+    }
+
+    /// Whether there are no values.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The column type these values make.
+    pub fn column_type(&self) -> ColumnType {
+        ColumnType::Fixed(match self {
+            ValuesRef::Bool(_) => DType::Bool,
+            ValuesRef::I8(_) => DType::I8,
+            ValuesRef::I16(_) => DType::I16,
+            ValuesRef::I32(_) => DType::I32,
+            ValuesRef::I64(_) => DType::I64,
+            ValuesRef::U8(_) => DType::U8,
+            ValuesRef::U16(_) => DType::U16,
+            ValuesRef::U32(_) => DType::U32,
+            ValuesRef::U64(_) => DType::U64,
+            ValuesRef::F32(_) => DType::F32,
+            ValuesRef::F64(_) => DType::F64,
+            ValuesRef::Timestamp(_, u) => DType::Timestamp(*u),
+            ValuesRef::Utf8(_) => return ColumnType::Utf8,
+        })
+    }
+}
+
 impl Values {
+    /// The values, borrowed.
+    pub fn as_values_ref(&self) -> ValuesRef<'_> {
+        match self {
+            Values::Bool(x) => ValuesRef::Bool(x),
+            Values::I8(x) => ValuesRef::I8(x),
+            Values::I16(x) => ValuesRef::I16(x),
+            Values::I32(x) => ValuesRef::I32(x),
+            Values::I64(x) => ValuesRef::I64(x),
+            Values::U8(x) => ValuesRef::U8(x),
+            Values::U16(x) => ValuesRef::U16(x),
+            Values::U32(x) => ValuesRef::U32(x),
+            Values::U64(x) => ValuesRef::U64(x),
+            Values::F32(x) => ValuesRef::F32(x),
+            Values::F64(x) => ValuesRef::F64(x),
+            Values::Timestamp(x, u) => ValuesRef::Timestamp(x, *u),
+            Values::Utf8(x) => ValuesRef::Utf8(x),
+        }
+    }
+
     /// Number of values.
     pub fn len(&self) -> usize {
         match self {
@@ -287,25 +435,25 @@ impl Column {
     /// partial append; the table truncates it back.
     pub(crate) fn append(
         &mut self,
-        values: &Values,
+        values: ValuesRef<'_>,
         validity: Option<&[bool]>,
         opts: &CArrayOptions,
     ) -> Result<()> {
         let n = values.len();
         match (&mut self.data, values) {
-            (Data::Bool(a), Values::Bool(v)) => a.extend_from_slice(v)?,
-            (Data::I8(a), Values::I8(v)) => a.extend_from_slice(v)?,
-            (Data::I16(a), Values::I16(v)) => a.extend_from_slice(v)?,
-            (Data::I32(a), Values::I32(v)) => a.extend_from_slice(v)?,
-            (Data::I64(a), Values::I64(v)) => a.extend_from_slice(v)?,
-            (Data::U8(a), Values::U8(v)) => a.extend_from_slice(v)?,
-            (Data::U16(a), Values::U16(v)) => a.extend_from_slice(v)?,
-            (Data::U32(a), Values::U32(v)) => a.extend_from_slice(v)?,
-            (Data::U64(a), Values::U64(v)) => a.extend_from_slice(v)?,
-            (Data::F32(a), Values::F32(v)) => a.extend_from_slice(v)?,
-            (Data::F64(a), Values::F64(v)) => a.extend_from_slice(v)?,
-            (Data::Timestamp(a, _), Values::Timestamp(v, _)) => a.extend_from_slice(v)?,
-            (Data::Utf8(s), Values::Utf8(v)) => append_strings(s, v, opts)?,
+            (Data::Bool(a), ValuesRef::Bool(v)) => a.extend_from_slice(v)?,
+            (Data::I8(a), ValuesRef::I8(v)) => a.extend_from_slice(v)?,
+            (Data::I16(a), ValuesRef::I16(v)) => a.extend_from_slice(v)?,
+            (Data::I32(a), ValuesRef::I32(v)) => a.extend_from_slice(v)?,
+            (Data::I64(a), ValuesRef::I64(v)) => a.extend_from_slice(v)?,
+            (Data::U8(a), ValuesRef::U8(v)) => a.extend_from_slice(v)?,
+            (Data::U16(a), ValuesRef::U16(v)) => a.extend_from_slice(v)?,
+            (Data::U32(a), ValuesRef::U32(v)) => a.extend_from_slice(v)?,
+            (Data::U64(a), ValuesRef::U64(v)) => a.extend_from_slice(v)?,
+            (Data::F32(a), ValuesRef::F32(v)) => a.extend_from_slice(v)?,
+            (Data::F64(a), ValuesRef::F64(v)) => a.extend_from_slice(v)?,
+            (Data::Timestamp(a, _), ValuesRef::Timestamp(v, _)) => a.extend_from_slice(v)?,
+            (Data::Utf8(s), ValuesRef::Utf8(v)) => append_strings(s, v, opts)?,
             _ => {
                 return Err(Error::param(
                     "values",
