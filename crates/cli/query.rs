@@ -48,6 +48,10 @@ pub(crate) struct Args {
     /// Output format.
     #[arg(long, value_enum, default_value_t)]
     format: Format,
+    /// Ignore the per-chunk statistics: decompress every chunk the query reads (for checks
+    /// and benchmarks; answers are the same, up to float summation order).
+    #[arg(long)]
+    no_stats: bool,
 }
 
 /// One aggregate of `--agg`: the function and its column (`None` for `count(*)`).
@@ -151,7 +155,10 @@ fn parse_arg(s: &str) -> Result<(Option<String>, &str), String> {
 
 /// Runs `blz query`.
 pub(crate) fn run(args: &Args) -> Result<()> {
-    let t = open_read(&args.table)?;
+    let mut t = open_read(&args.table)?;
+    if args.no_stats {
+        t.set_use_stats(false);
+    }
     let stdout = std::io::stdout().lock();
     let out = std::io::BufWriter::with_capacity(1 << 16, stdout);
     execute(&t, args, out)

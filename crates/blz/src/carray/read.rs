@@ -21,7 +21,7 @@ impl<T: Element> CArray<T> {
         Ok(())
     }
 
-    fn corrupt(chunk: usize) -> Error {
+    pub(super) fn corrupt(chunk: usize) -> Error {
         Error::CorruptChunk {
             chunk,
             reason: "decompressed bytes are not valid elements",

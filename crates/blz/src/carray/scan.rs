@@ -314,17 +314,49 @@ impl<T: Element> CArray<T> {
         if let Some(d) = self.dirty.get(&c) {
             return Ok(d.chunks(be).fold(Stats::default(), |a, b| a.merge(of(b))));
         }
-        let mut buf = vec![T::default(); be.min(self.chunklen)];
         let mut acc = Stats::default();
         let mut o = 0;
         while o < self.chunklen {
             let m = be.min(self.chunklen - o);
-            self.decode_into(c, o, &mut buf[..m])?;
-            acc = acc.merge(of(&buf[..m]));
+            let s = self.with_decoded(c, o, m, of)?;
+            acc = acc.merge(s);
             o += m;
         }
         self.chunks[c].data.release();
         Ok(acc)
+    }
+
+    /// Runs `f` on elements `[start, start + n)` of sealed chunk `c`, decoded into this
+    /// thread's scratch buffer (reused, never zeroed: the codec writes every byte).
+    pub(crate) fn with_decoded<R>(
+        &self,
+        c: usize,
+        start: usize,
+        n: usize,
+        f: impl FnOnce(&[T]) -> R,
+    ) -> Result<R> {
+        thread_local! {
+            static SCRATCH: std::cell::RefCell<Vec<u64>> = const { std::cell::RefCell::new(Vec::new()) };
+        }
+        let size = std::mem::size_of::<T>();
+        SCRATCH.with(|cell| {
+            let Ok(mut words) = cell.try_borrow_mut() else {
+                // Re-entered from `f` (not done today): decode into a fresh buffer instead.
+                let mut buf = vec![T::default(); n];
+                self.decode_into(c, start, &mut buf)?;
+                return Ok(f(&buf));
+            };
+            let need = (n * size).div_ceil(8);
+            if words.len() < need {
+                words.resize(need, 0);
+            }
+            let bytes: &mut [u8] = bytemuck::cast_slice_mut(&mut words[..need]);
+            let bytes = &mut bytes[..n * size];
+            blz_blosc::getitem(self.chunks[c].data.checked(c)?, start, n, bytes)?;
+            let raw: &[T::Raw] = bytemuck::try_cast_slice(bytes).map_err(|_| Self::corrupt(c))?;
+            let xs = T::from_raw(raw).ok_or_else(|| Self::corrupt(c))?;
+            Ok(f(xs))
+        })
     }
 
     fn clean_stats(&self, c: usize) -> Option<&Stats<T>> {

@@ -660,6 +660,29 @@ fn load(c: &Column, start: usize, n: usize) -> Result<Buf> {
     })
 }
 
+/// Whether every value is true: 4 KiB at a time, branch-free inside (vectorised), where
+/// `iter().all` tests one byte per iteration.
+fn all_true(xs: &[bool]) -> bool {
+    let b: &[u8] = bytemuck::cast_slice(xs);
+    b.chunks(4096)
+        .all(|c| c.iter().fold(1u8, |a, &x| a & x) == 1)
+}
+
+/// Whether some value is true (see [`all_true`]).
+fn any_true(xs: &[bool]) -> bool {
+    let b: &[u8] = bytemuck::cast_slice(xs);
+    b.chunks(4096)
+        .any(|c| c.iter().fold(0u8, |a, &x| a | x) != 0)
+}
+
+/// Number of true values (vectorised: a bool is the byte 0 or 1).
+fn count_true(xs: &[bool]) -> usize {
+    let b: &[u8] = bytemuck::cast_slice(xs);
+    b.chunks(1 << 16)
+        .map(|c| c.iter().map(|&x| u32::from(x)).sum::<u32>() as usize)
+        .sum()
+}
+
 /// Truth values of a node over a chunk: `val` and, when some are unknown (null), `known`.
 struct Mask {
     val: Vec<bool>,
@@ -795,7 +818,13 @@ fn eval(ctx: &mut Ctx<'_>, node: &Node, c: usize) -> Result<Mask> {
             let is_and = matches!(node, Node::And(..));
             let ma = eval(ctx, a, c)?;
             // Short cut: nothing left to decide.
-            if ma.known.is_none() && ma.val.iter().all(|&x| x != is_and) {
+            if ma.known.is_none()
+                && (if is_and {
+                    !any_true(&ma.val)
+                } else {
+                    all_true(&ma.val)
+                })
+            {
                 return Ok(Mask::all(n, !is_and));
             }
             let mb = eval(ctx, b, c)?;
@@ -1289,7 +1318,7 @@ impl<'t> Query<'t> {
         }
         let parts = self.per_chunk(0..self.nchunks(), |ctx, m| {
             Ok(match &m.known {
-                None => m.val.iter().filter(|&&b| b).count(),
+                None => count_true(&m.val),
                 Some(_) => (0..ctx.n).filter(|&i| m.selected(i)).count(),
             })
         })?;
@@ -1322,8 +1351,8 @@ impl<'t> Query<'t> {
                     &sel_known
                 }
             };
-            let all = sel.iter().all(|&b| b);
-            if !all && !sel.iter().any(|&b| b) {
+            let all = all_true(sel);
+            if !all && !any_true(sel) {
                 // Nothing selected (often decided from statistics): no column is decoded.
                 return Ok(accs);
             }
@@ -1336,7 +1365,7 @@ impl<'t> Query<'t> {
                         .count() as u64;
                     continue;
                 }
-                let valid = valid.filter(|v| !v.iter().all(|&b| b));
+                let valid = valid.filter(|v| !all_true(v));
                 if all
                     && valid.is_none()
                     && !ctx.cols.contains_key(&ci)
@@ -1410,7 +1439,7 @@ impl<'t> Query<'t> {
         let parts = self.per_chunk(0..self.nchunks(), |ctx, m| {
             let sel: Vec<bool> = (0..ctx.n).map(|i| m.selected(i)).collect();
             let kvalid = ctx.validity(ki)?.cloned();
-            if !sel.iter().any(|&b| b) {
+            if !any_true(&sel) {
                 return Ok(HashMap::new());
             }
             // One slot per distinct key in this chunk, found once per row; then one pass over
