@@ -1251,6 +1251,19 @@ impl<'t> Query<'t> {
         chunks: std::ops::Range<usize>,
         f: impl Fn(&mut Ctx<'t>, &Mask) -> Result<R> + Sync,
     ) -> Result<Vec<R>> {
+        self.per_chunk_sel(chunks, |ctx, m| match m {
+            Some(m) => f(ctx, m),
+            None => f(ctx, &Mask::all(ctx.n, true)),
+        })
+    }
+
+    /// As [`Query::per_chunk`], but a chunk where every row matches (the predicate is `true`,
+    /// or the statistics decide it) gets `None` instead of a mask of `true`s.
+    fn per_chunk_sel<R: Send>(
+        &self,
+        chunks: std::ops::Range<usize>,
+        f: impl Fn(&mut Ctx<'t>, Option<&Mask>) -> Result<R> + Sync,
+    ) -> Result<Vec<R>> {
         let cl = self.table.chunklen().max(1);
         chunks
             .into_par_iter()
@@ -1265,8 +1278,13 @@ impl<'t> Query<'t> {
                     cols: HashMap::new(),
                     valid: HashMap::new(),
                 };
+                let every = matches!(self.node, Node::Const(true))
+                    || decide(self.table, &self.node, c) == Some(true);
+                if every {
+                    return f(&mut ctx, None);
+                }
                 let m = eval(&mut ctx, &self.node, c)?;
-                f(&mut ctx, &m)
+                f(&mut ctx, Some(&m))
             })
             .collect()
     }
@@ -1341,17 +1359,19 @@ impl<'t> Query<'t> {
     /// As [`Query::aggregate`].
     pub fn aggregates(&self, aggs: &[(Agg, &str)]) -> Result<Vec<Value>> {
         let cols = self.agg_columns(aggs)?;
-        let parts = self.per_chunk(0..self.nchunks(), |ctx, m| {
+        let parts = self.per_chunk_sel(0..self.nchunks(), |ctx, m| {
             let mut accs = vec![Acc::default(); cols.len()];
             let sel_known: Vec<bool>;
-            let sel: &[bool] = match &m.known {
-                None => &m.val,
-                Some(_) => {
+            let sel: &[bool] = match m {
+                None => &[],
+                Some(Mask { val, known: None }) => val,
+                Some(m) => {
                     sel_known = (0..ctx.n).map(|i| m.selected(i)).collect();
                     &sel_known
                 }
             };
-            let all = all_true(sel);
+            // `sel` is empty when every row is selected.
+            let all = m.is_none() || all_true(sel);
             if !all && !any_true(sel) {
                 // Nothing selected (often decided from statistics): no column is decoded.
                 return Ok(accs);
@@ -1361,7 +1381,7 @@ impl<'t> Query<'t> {
                 let valid = ctx.validity(ci)?.cloned();
                 if ctx.t.columns[ci].column_type() == ColumnType::Utf8 {
                     accs[k].count = (0..ctx.n)
-                        .filter(|&i| sel[i] && valid.as_ref().is_none_or(|v| v[i]))
+                        .filter(|&i| (all || sel[i]) && valid.as_ref().is_none_or(|v| v[i]))
                         .count() as u64;
                     continue;
                 }
