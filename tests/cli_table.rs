@@ -135,7 +135,8 @@ fn cli_table_query_matches_duckdb() {
     {
         let mut args = vec!["query", "flights"];
         if !stats {
-            args.push("--no-stats");
+            // Also through a tiny cache: scans stream past it.
+            args.extend(["--no-stats", "--cache-mib", "1"]);
         }
         args.extend(
             q["blz"]
@@ -291,6 +292,12 @@ fn cli_table_errors_say_what_is_wrong() {
         &["query", "flights", "--agg", "sum(nope)"],
         1,
         &["unknown column \"nope\""],
+    );
+    fails(
+        d,
+        &["query", "flights", "--cache-mib", "0"],
+        1,
+        &["--cache-mib 0"],
     );
     fails(
         d,

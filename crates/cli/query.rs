@@ -52,6 +52,10 @@ pub(crate) struct Args {
     /// and benchmarks; answers are the same, up to float summation order).
     #[arg(long)]
     no_stats: bool,
+    /// Budget of the cache of decompressed chunks, in MiB [default: 256]. Scans stream past
+    /// it, so tables far bigger than the budget (and than RAM) are queried in bounded memory.
+    #[arg(long, value_name = "MIB")]
+    cache_mib: Option<u64>,
 }
 
 /// One aggregate of `--agg`: the function and its column (`None` for `count(*)`).
@@ -155,7 +159,14 @@ fn parse_arg(s: &str) -> Result<(Option<String>, &str), String> {
 
 /// Runs `blz query`.
 pub(crate) fn run(args: &Args) -> Result<()> {
-    let mut t = open_read(&args.table)?;
+    let mut t = match args.cache_mib {
+        None => open_read(&args.table)?,
+        Some(mib) => {
+            let cache = blz::ChunkCache::new(mib << 20)
+                .map_err(|e| anyhow::anyhow!("--cache-mib {mib}: {e}"))?;
+            crate::tables::open_read_with_cache(&args.table, cache)?
+        }
+    };
     if args.no_stats {
         t.set_use_stats(false);
     }

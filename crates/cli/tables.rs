@@ -11,6 +11,14 @@ use blz::{CTable, Error, OpenMode, ParseError};
 /// # Errors
 /// A message naming the path: no such table (and how to make one), or why it cannot be read.
 pub(crate) fn open_read(path: &Path) -> Result<CTable> {
+    open_read_with_cache(path, blz::ChunkCache::global())
+}
+
+/// As [`open_read`], with its own cache of decompressed chunks.
+pub(crate) fn open_read_with_cache(
+    path: &Path,
+    cache: std::sync::Arc<blz::ChunkCache>,
+) -> Result<CTable> {
     if !path.exists() {
         return Err(anyhow!(
             "no table at {} (create one with `blz import DATA.csv {}`)",
@@ -18,7 +26,7 @@ pub(crate) fn open_read(path: &Path) -> Result<CTable> {
             path.display()
         ));
     }
-    CTable::open(path, OpenMode::ReadOnly)
+    CTable::open_with_cache(path, OpenMode::ReadOnly, cache)
         .map_err(|e| anyhow!("cannot open table {}: {e}", path.display()))
 }
 
