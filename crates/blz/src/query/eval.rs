@@ -569,13 +569,12 @@ impl Widen for f64 {
     const FLOAT: bool = true;
 }
 
-/// `out[i] = xs[i] op lit`, in the narrowest exact domain.
-fn cmp_slice<T: Widen>(xs: &[T], cmp: Cmp, lit: Scalar, out: &mut [bool]) {
+/// `xs[i] op lit` for every row, in the narrowest exact domain (collected straight into the
+/// mask: no zeroed buffer first).
+fn cmp_slice<T: Widen>(xs: &[T], cmp: Cmp, lit: Scalar) -> Vec<bool> {
     macro_rules! go {
         ($op:tt, $conv:ident, $l:expr) => {
-            for (o, &x) in out.iter_mut().zip(xs) {
-                *o = x.$conv() $op $l;
-            }
+            xs.iter().map(|&x| x.$conv() $op $l).collect()
         };
     }
     match (T::FLOAT, lit) {
@@ -610,12 +609,15 @@ struct Ctx<'t> {
     n: usize,
     cols: HashMap<usize, Buf>,
     valid: HashMap<usize, Option<Vec<bool>>>,
+    /// Buffers of the previous chunk this thread evaluated, reused (no fresh zeroed memory).
+    spare: HashMap<usize, Buf>,
 }
 
 impl Ctx<'_> {
     fn buf(&mut self, i: usize) -> Result<&Buf> {
         if !self.cols.contains_key(&i) {
-            let b = load(&self.t.columns[i], self.start, self.n)?;
+            let spare = self.spare.remove(&i);
+            let b = load(&self.t.columns[i], self.start, self.n, spare)?;
             self.cols.insert(i, b);
         }
         self.cols.get(&i).ok_or(Error::CorruptChunk {
@@ -637,22 +639,35 @@ impl Ctx<'_> {
     }
 }
 
-fn load(c: &Column, start: usize, n: usize) -> Result<Buf> {
+/// Decodes rows `[start, start + n)` of a column, into `spare`'s memory when it is a buffer of
+/// the same type (a previous chunk's).
+fn load(c: &Column, start: usize, n: usize, spare: Option<Buf>) -> Result<Buf> {
     let r = start..start + n;
+    macro_rules! fixed {
+        ($a:expr, $v:ident, $zero:expr) => {{
+            let mut v = match spare {
+                Some(Buf::$v(v)) => v,
+                _ => Vec::new(),
+            };
+            v.resize(n, $zero);
+            $a.slice_into(r, &mut v)?;
+            Buf::$v(v)
+        }};
+    }
     Ok(match &c.data {
-        Data::Bool(a) => Buf::Bool(a.slice(r)?),
-        Data::I8(a) => Buf::I8(a.slice(r)?),
-        Data::I16(a) => Buf::I16(a.slice(r)?),
-        Data::I32(a) => Buf::I32(a.slice(r)?),
-        Data::I64(a) => Buf::I64(a.slice(r)?),
-        Data::U8(a) => Buf::U8(a.slice(r)?),
-        Data::U16(a) => Buf::U16(a.slice(r)?),
-        Data::U32(a) => Buf::U32(a.slice(r)?),
-        Data::U64(a) => Buf::U64(a.slice(r)?),
-        Data::F32(a) => Buf::F32(a.slice(r)?),
-        Data::F64(a) => Buf::F64(a.slice(r)?),
-        Data::Timestamp(a, _) => Buf::Ts(a.slice(r)?),
-        Data::Utf8(StrData::Dict { codes, .. }) => Buf::Codes(codes.slice(r)?),
+        Data::Bool(a) => fixed!(a, Bool, false),
+        Data::I8(a) => fixed!(a, I8, 0),
+        Data::I16(a) => fixed!(a, I16, 0),
+        Data::I32(a) => fixed!(a, I32, 0),
+        Data::I64(a) => fixed!(a, I64, 0),
+        Data::U8(a) => fixed!(a, U8, 0),
+        Data::U16(a) => fixed!(a, U16, 0),
+        Data::U32(a) => fixed!(a, U32, 0),
+        Data::U64(a) => fixed!(a, U64, 0),
+        Data::F32(a) => fixed!(a, F32, 0.0),
+        Data::F64(a) => fixed!(a, F64, 0.0),
+        Data::Timestamp(a, _) => fixed!(a, Ts, Timestamp(0)),
+        Data::Utf8(StrData::Dict { codes, .. }) => fixed!(codes, Codes, 0),
         Data::Utf8(s @ StrData::Plain { .. }) => Buf::Text(
             r.map(|i| crate::ctable::string_at(s, i))
                 .collect::<Result<_>>()?,
@@ -831,12 +846,11 @@ fn eval(ctx: &mut Ctx<'_>, node: &Node, c: usize) -> Result<Mask> {
             combine(ma, mb, is_and)
         }
         Node::ColCmp(i, cmp, lit) => {
-            let mut val = vec![false; n];
-            on_buf!(
+            let val = on_buf!(
                 ctx.buf(*i)?,
-                |v| cmp_slice(v, *cmp, *lit, &mut val),
-                |_c| {},
-                |_s| {}
+                |v| cmp_slice(v, *cmp, *lit),
+                |_c| vec![false; n],
+                |_s| vec![false; n]
             );
             Mask {
                 val,
@@ -1081,20 +1095,31 @@ impl Acc {
 /// Adds the rows of a decoded column that are selected (`sel`, `None`: all) and present
 /// (`valid`, `None`: all) to an accumulator. Sums run in eight branch-free lanes (a row that
 /// is not kept adds zero), so they vectorise; integer sums are exact.
-fn accumulate(acc: &mut Acc, b: &Buf, sel: Option<&[bool]>, valid: Option<&[bool]>, mm: bool) {
-    fn go<T: Widen>(acc: &mut Acc, xs: &[T], keep: Option<&[bool]>, mm: bool) {
+fn accumulate(
+    acc: &mut Acc,
+    b: &Buf,
+    sel: Option<&[bool]>,
+    valid: Option<&[bool]>,
+    (sum, mm): (bool, bool),
+) {
+    fn go<T: Widen>(acc: &mut Acc, xs: &[T], keep: Option<&[bool]>, sum: bool, mm: bool) {
         acc.count += match keep {
             None => xs.len() as u64,
-            Some(k) => k.iter().map(|&b| u64::from(b)).sum(),
+            Some(k) => count_true(k) as u64,
         };
-        if T::FLOAT {
-            acc.fsum += lanes_sum(xs, keep, 0.0, |x| x.wf(), |a, b| a + b);
+        if !sum {
+        } else if T::FLOAT {
+            // A row not kept adds +0.0, selected by masking the bits (a NaN there is dropped).
+            let pick = |x: f64, k: bool| f64::from_bits(x.to_bits() & u64::from(k).wrapping_neg());
+            acc.fsum += lanes_sum(xs, keep, 0.0, |x| x.wf(), pick, |a, b| a + b);
         } else if std::mem::size_of::<T>() <= 4 {
             // At most 2^31 rows of 32-bit values per chunk: an i64 cannot overflow.
-            let s = lanes_sum(xs, keep, 0i64, Widen::wi, i64::wrapping_add);
+            let pick = |x: i64, k: bool| x & i64::from(k).wrapping_neg();
+            let s = lanes_sum(xs, keep, 0i64, Widen::wi, pick, i64::wrapping_add);
             acc.isum += i128::from(s);
         } else {
-            acc.isum += lanes_sum(xs, keep, 0i128, Widen::wide, |a, b| a + b);
+            let pick = |x: i128, k: bool| if k { x } else { 0 };
+            acc.isum += lanes_sum(xs, keep, 0i128, Widen::wide, pick, |a, b| a + b);
         }
         if mm {
             for (i, &x) in xs.iter().enumerate() {
@@ -1112,16 +1137,18 @@ fn accumulate(acc: &mut Acc, b: &Buf, sel: Option<&[bool]>, valid: Option<&[bool
             Some(&both[..])
         }
     };
-    on_buf!(b, |xs| go(acc, xs, keep, mm), |_c| {}, |_s| {});
+    on_buf!(b, |xs| go(acc, xs, keep, sum, mm), |_c| {}, |_s| {});
 }
 
-/// `sum(f(x))` over the kept rows, in eight lanes combined in a fixed order.
+/// `sum(f(x))` over the kept rows, in eight lanes combined in a fixed order; `pick(v, keep)`
+/// is `v` or zero, branch-free so the loop vectorises.
 #[inline]
 fn lanes_sum<T: Copy, A: Copy>(
     xs: &[T],
     keep: Option<&[bool]>,
     zero: A,
     f: impl Fn(T) -> A,
+    pick: impl Fn(A, bool) -> A,
     add: impl Fn(A, A) -> A,
 ) -> A {
     let mut l = [zero; 8];
@@ -1137,7 +1164,7 @@ fn lanes_sum<T: Copy, A: Copy>(
         Some(k) => {
             for (c, kc) in xs[..n8].chunks_exact(8).zip(k[..n8].chunks_exact(8)) {
                 for j in 0..8 {
-                    l[j] = add(l[j], if kc[j] { f(c[j]) } else { zero });
+                    l[j] = add(l[j], pick(f(c[j]), kc[j]));
                 }
             }
         }
@@ -1267,7 +1294,7 @@ impl<'t> Query<'t> {
         let cl = self.table.chunklen().max(1);
         chunks
             .into_par_iter()
-            .map(|c| {
+            .map_init(HashMap::new, |spare, c| {
                 let start = c * cl;
                 let n = cl.min(self.table.len - start);
                 let mut ctx = Ctx {
@@ -1277,14 +1304,19 @@ impl<'t> Query<'t> {
                     n,
                     cols: HashMap::new(),
                     valid: HashMap::new(),
+                    spare: std::mem::take(spare),
                 };
                 let every = matches!(self.node, Node::Const(true))
                     || decide(self.table, &self.node, c) == Some(true);
-                if every {
-                    return f(&mut ctx, None);
-                }
-                let m = eval(&mut ctx, &self.node, c)?;
-                f(&mut ctx, Some(&m))
+                let r = if every {
+                    f(&mut ctx, None)
+                } else {
+                    eval(&mut ctx, &self.node, c).and_then(|m| f(&mut ctx, Some(&m)))
+                };
+                // This chunk's buffers serve the next chunk of this thread.
+                *spare = ctx.cols;
+                spare.extend(ctx.spare);
+                r
             })
             .collect()
     }
@@ -1396,7 +1428,14 @@ impl<'t> Query<'t> {
                     continue;
                 }
                 let b = ctx.buf(ci)?;
-                accumulate(&mut accs[k], b, (!all).then_some(sel), valid.as_deref(), mm);
+                let sum = matches!(agg, Agg::Sum | Agg::Mean);
+                accumulate(
+                    &mut accs[k],
+                    b,
+                    (!all).then_some(sel),
+                    valid.as_deref(),
+                    (sum, mm),
+                );
             }
             Ok(accs)
         })?;
