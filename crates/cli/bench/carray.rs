@@ -83,6 +83,10 @@ pub(crate) struct TakeArgs {
     /// Write the indices to FILE (raw little-endian u64) for a peer script to reuse.
     #[arg(long, value_name = "FILE")]
     save_indices: Option<PathBuf>,
+    /// Codec block size in KiB (a random get decodes one block) [default: the CArray default,
+    /// 1024]; 256 is the random-access setting.
+    #[arg(long, value_name = "KIB", value_parser = clap::value_parser!(u64).range(1..=65536))]
+    block_kib: Option<u64>,
 }
 
 /// Arguments of `blz bench append`.
@@ -689,16 +693,21 @@ pub(crate) fn take(a: &TakeArgs) -> Result<()> {
                 .context("--cache-mib is too large")?;
             opts = opts.with_cache(ChunkCache::with_chunk_size(budget, 64 << 10)?);
         }
+        if let Some(kib) = a.block_kib {
+            opts = opts.with_block_bytes(usize::try_from(kib << 10)?);
+        }
         let mut arr = CArray::<f64>::with_options(opts)?;
         pool.install(|| arr.extend_from_slice(xs))?;
         let cache: Arc<ChunkCache> = Arc::clone(arr.cache());
+        let bkib = a.block_kib.unwrap_or(blz::DEFAULT_BLOCK_BYTES as u64 >> 10);
         eprintln!(
-            "{}: {} elements from {} data, ratio {:.2}, cache {} MiB",
+            "{}: {} elements from {} data, ratio {:.2}, cache {} MiB, blocks of {} KiB",
             col.name,
             xs.len(),
             col.source,
             arr.ratio(),
-            cache.stats().capacity >> 20
+            cache.stats().capacity >> 20,
+            bkib
         );
         let get_case = col.case(&format!("get {}", a.count));
         let take_case = col.case(&format!("take {}", a.count));
@@ -744,7 +753,7 @@ pub(crate) fn take(a: &TakeArgs) -> Result<()> {
                 Case::new(
                     "random",
                     &get_case,
-                    format!("blz CArray get loop ({what} cache)"),
+                    format!("blz CArray get loop ({what} cache, {bkib} KiB blocks)"),
                     ts,
                 )
                 .bytes(nb)
@@ -795,7 +804,7 @@ pub(crate) fn take(a: &TakeArgs) -> Result<()> {
                 Case::new(
                     "random",
                     &take_case,
-                    format!("blz CArray take ({what} cache)"),
+                    format!("blz CArray take ({what} cache, {bkib} KiB blocks)"),
                     ts,
                 )
                 .bytes(nb)
