@@ -680,3 +680,30 @@ fn bool_columns_bitshuffle_and_block_bytes_is_an_option() {
         blz::CArray::<f64>::with_options(CArrayOptions::default().with_block_bytes(100)).is_err()
     );
 }
+
+/// Group keys of u64 columns above i64::MAX stay distinct and exact (they were clamped).
+#[test]
+fn group_by_u64_keys_past_i64_max() {
+    let mut t = CTable::new();
+    let keys = vec![u64::MAX, 1, u64::MAX - 1, 1, u64::MAX, 1 << 63];
+    t.append(vec![
+        ColumnBatch::new("k", keys),
+        ColumnBatch::new("v", vec![1i32, 2, 3, 4, 5, 6]),
+    ])
+    .unwrap();
+    let g = t
+        .query("true")
+        .unwrap()
+        .group_by("k", &[(Agg::Sum, "v")])
+        .unwrap();
+    let got: Vec<(Value, Value)> = g.into_iter().map(|(k, v)| (k, v[0].clone())).collect();
+    assert_eq!(
+        got,
+        vec![
+            (Value::UInt(1), Value::Int(6)),
+            (Value::UInt(1 << 63), Value::Int(6)),
+            (Value::UInt(u64::MAX - 1), Value::Int(3)),
+            (Value::UInt(u64::MAX), Value::Int(6)),
+        ]
+    );
+}

@@ -156,6 +156,10 @@ fn open_input(args: &Args) -> Result<Input> {
             }
             if let Some(s) = &args.schema {
                 o = o.with_schema(crate::schema_arg::parse(s)?);
+            } else if args.append
+                && let Some(schema) = append_schema(src, &args.table, &o)?
+            {
+                o = o.with_schema(schema);
             }
             Input::Arrow(Box::new(blz::arrow::open_csv(src, &o)?))
         }
@@ -168,6 +172,33 @@ fn open_input(args: &Args) -> Result<Input> {
             blz::import::B2FrameSource::open(src)?,
         ))),
     })
+}
+
+/// The types to read a CSV file with when appending it to the table at `dest`: the table's
+/// type for every column the file's header names (so a file whose sample looks integer still
+/// appends to a float column), inferred ones for the rest (the append then names them).
+/// `None` when there is no table to append to (the append reports that).
+fn append_schema(
+    src: &Path,
+    dest: &Path,
+    o: &CsvOptions,
+) -> Result<Option<blz::arrow::arrow_schema::SchemaRef>> {
+    use blz::arrow::arrow_schema::{Field, Schema};
+    let Ok(t) = CTable::open(dest, OpenMode::ReadOnly) else {
+        return Ok(None);
+    };
+    let table = t.arrow_schema();
+    let inferred = blz::arrow::open_csv(src, o)?.schema();
+    let fields: Vec<Field> = inferred
+        .fields()
+        .iter()
+        .map(|f| {
+            table
+                .field_with_name(f.name())
+                .map_or_else(|_| f.as_ref().clone(), |tf| tf.clone().with_nullable(true))
+        })
+        .collect();
+    Ok(Some(std::sync::Arc::new(Schema::new(fields))))
 }
 
 /// A new table at `dest`: built in a hidden sibling directory, renamed into place when whole.

@@ -242,3 +242,63 @@ fn cli_table_verify_finds_corruption() {
     assert_eq!(j["ok"], false);
     assert!(!j["problems"].as_array().unwrap().is_empty());
 }
+
+#[test]
+fn cli_table_csv_append_reads_with_the_tables_types() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    // The table: a float, a 32-bit integer and a timestamp column.
+    std::fs::write(
+        d.join("first.csv"),
+        "price,qty,ts\n1.5,3,2024-01-02T00:00:00\n2.25,4,2024-01-03T00:00:00\n",
+    )
+    .unwrap();
+    ok(
+        d,
+        &[
+            "import",
+            "first.csv",
+            "t",
+            "--schema",
+            "price:f64,qty:i32,ts:timestamp[s]",
+        ],
+    );
+    // A later file whose sample looks integer (price) and 64-bit, columns in another order.
+    std::fs::write(
+        d.join("more.csv"),
+        "qty,ts,price\n5,2024-01-04T00:00:00,7\n6,2024-01-05T00:00:00,8\n",
+    )
+    .unwrap();
+    ok(d, &["import", "more.csv", "t", "--append"]);
+    let j = json_of(&ok(
+        d,
+        &[
+            "query",
+            "t",
+            "--agg",
+            "count(*), sum(price), sum(qty)",
+            "--format",
+            "json",
+        ],
+    ));
+    assert_eq!(j[0]["count(*)"], 4);
+    assert_eq!(j[0]["sum(price)"], 18.75);
+    assert_eq!(j[0]["sum(qty)"], 18);
+    // A field that does not fit the table's type is an error naming it; the table is unchanged.
+    std::fs::write(
+        d.join("bad.csv"),
+        "price,qty,ts\n1.0,7.5,2024-01-06T00:00:00\n",
+    )
+    .unwrap();
+    fails(
+        d,
+        &["import", "bad.csv", "t", "--append"],
+        1,
+        &["bad.csv", "qty"],
+    );
+    let j = json_of(&ok(
+        d,
+        &["query", "t", "--agg", "count(*)", "--format", "json"],
+    ));
+    assert_eq!(j[0]["count(*)"], 4);
+}

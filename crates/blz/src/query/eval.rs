@@ -487,6 +487,11 @@ trait Widen: Copy {
     }
     fn wf(self) -> f64;
     const FLOAT: bool;
+    /// The integer literal as this type, when it is one exactly (comparisons then run in the
+    /// narrow type: four times the lanes of i64 for an i32 column).
+    fn narrow(_l: i64) -> Option<Self> {
+        None
+    }
 }
 macro_rules! widen_int {
     ($($t:ty),*) => {$(
@@ -495,6 +500,7 @@ macro_rules! widen_int {
             #[expect(clippy::cast_precision_loss, reason = "compared with a float literal")]
             #[inline] fn wf(self) -> f64 { i64::from(self) as f64 }
             const FLOAT: bool = false;
+            #[inline] fn narrow(l: i64) -> Option<Self> { <$t>::try_from(l).ok() }
         }
     )*};
 }
@@ -571,10 +577,22 @@ impl Widen for f64 {
 
 /// `xs[i] op lit` for every row, in the narrowest exact domain (collected straight into the
 /// mask: no zeroed buffer first).
-fn cmp_slice<T: Widen>(xs: &[T], cmp: Cmp, lit: Scalar) -> Vec<bool> {
+fn cmp_slice<T: Widen + PartialOrd>(xs: &[T], cmp: Cmp, lit: Scalar) -> Vec<bool> {
     macro_rules! go {
         ($op:tt, $conv:ident, $l:expr) => {
             xs.iter().map(|&x| x.$conv() $op $l).collect()
+        };
+    }
+    if let (false, Scalar::I(l)) = (T::FLOAT, lit)
+        && let Some(n) = T::narrow(l)
+    {
+        return match cmp {
+            Cmp::Lt => xs.iter().map(|&x| x < n).collect(),
+            Cmp::Le => xs.iter().map(|&x| x <= n).collect(),
+            Cmp::Gt => xs.iter().map(|&x| x > n).collect(),
+            Cmp::Ge => xs.iter().map(|&x| x >= n).collect(),
+            Cmp::Eq => xs.iter().map(|&x| x == n).collect(),
+            Cmp::Ne => xs.iter().map(|&x| x != n).collect(),
         };
     }
     match (T::FLOAT, lit) {
@@ -1253,6 +1271,16 @@ fn chunk_acc(col: &Column, c: usize, mm: bool) -> Result<Option<Acc>> {
     })
 }
 
+/// A `u64` group key as an `i64` in the same order (the top bit flipped).
+fn u64_key(x: u64) -> i64 {
+    (x ^ (1 << 63)).cast_signed()
+}
+
+/// The `u64` of a key made by [`u64_key`].
+fn u64_of_key(k: i64) -> u64 {
+    k.cast_unsigned() ^ (1 << 63)
+}
+
 /// Grouping key of one row.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 enum Key {
@@ -1554,12 +1582,17 @@ impl<'t> Query<'t> {
                     }
                     other => {
                         let mut ks: Vec<i64> = Vec::with_capacity(nrows);
-                        on_buf!(
-                            other,
-                            |xs| ks.extend(xs.iter().map(|x| x.wi())),
-                            |_c| {},
-                            |_s| {}
-                        );
+                        if let Buf::U64(xs) = other {
+                            // Order-preserving into i64 (undone in the output): no clamping.
+                            ks.extend(xs.iter().map(|&x| u64_key(x)));
+                        } else {
+                            on_buf!(
+                                other,
+                                |xs| ks.extend(xs.iter().map(|x| x.wi())),
+                                |_c| {},
+                                |_s| {}
+                            );
+                        }
                         let (lo, hi) = ks
                             .iter()
                             .fold((i64::MAX, i64::MIN), |(a, b), &k| (a.min(k), b.max(k)));
@@ -1650,7 +1683,8 @@ impl<'t> Query<'t> {
                     Key::Int(i) => match kty {
                         ColumnType::Fixed(DType::Timestamp(u)) => Value::Timestamp(*i, u),
                         ColumnType::Fixed(DType::Bool) => Value::Bool(*i != 0),
-                        ColumnType::Fixed(DType::U64 | DType::U32 | DType::U16 | DType::U8) => {
+                        ColumnType::Fixed(DType::U64) => Value::UInt(u64_of_key(*i)),
+                        ColumnType::Fixed(DType::U32 | DType::U16 | DType::U8) => {
                             Value::UInt(u64::try_from(*i).unwrap_or(0))
                         }
                         _ => Value::Int(*i),
