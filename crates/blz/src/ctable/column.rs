@@ -153,6 +153,12 @@ impl<'a> From<&'a [String]> for ValuesRef<'a> {
     }
 }
 
+impl<'a> From<&'a Vec<String>> for ValuesRef<'a> {
+    fn from(v: &'a Vec<String>) -> Self {
+        ValuesRef::Utf8(v)
+    }
+}
+
 impl<'a> From<&'a Values> for ValuesRef<'a> {
     fn from(v: &'a Values) -> Self {
         v.as_values_ref()
