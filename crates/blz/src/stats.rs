@@ -40,16 +40,73 @@ impl<T: Element> Stats<T> {
     /// and the block sums added in order: the same association as a block-wise scan, so a sum
     /// from statistics equals a sum from the data bit for bit.
     pub fn of_blocks(xs: &[T], block: usize) -> Self {
-        let mut s = Stats {
-            count: xs.len(),
-            ..Stats::default()
+        xs.chunks(block.max(1))
+            .fold(Stats::default(), |a, b| a.merge(Self::of_one_pass(b)))
+    }
+
+    /// Statistics of one block in a single pass over it (min, max, NaN count and the sum
+    /// together, eight lanes): the sum has exactly [`Element::sum_slice`]'s association.
+    fn of_one_pass(xs: &[T]) -> Self {
+        let n8 = xs.len() / 8 * 8;
+        let mut sum = [T::Acc::default(); 8];
+        let mut nan = [0usize; 8];
+        let first = xs.iter().copied().find(|x| !x.is_nan());
+        let init = first.unwrap_or_default();
+        let (mut mn, mut mx) = ([init; 8], [init; 8]);
+        for c in xs[..n8].chunks_exact(8) {
+            for k in 0..8 {
+                let x = c[k];
+                sum[k] = T::acc(sum[k], x);
+                nan[k] += usize::from(x.is_nan());
+                if x < mn[k] {
+                    mn[k] = x;
+                }
+                if x > mx[k] {
+                    mx[k] = x;
+                }
+            }
+        }
+        let m = T::acc_merge;
+        let mut total = m(
+            m(m(sum[0], sum[1]), m(sum[2], sum[3])),
+            m(m(sum[4], sum[5]), m(sum[6], sum[7])),
+        );
+        let mut nans: usize = nan.iter().sum();
+        let (mut lo, mut hi) = (mn[0], mx[0]);
+        for k in 1..8 {
+            if mn[k] < lo {
+                lo = mn[k];
+            }
+            if mx[k] > hi {
+                hi = mx[k];
+            }
+        }
+        for &x in &xs[n8..] {
+            total = T::acc(total, x);
+            nans += usize::from(x.is_nan());
+            if x < lo {
+                lo = x;
+            }
+            if x > hi {
+                hi = x;
+            }
+        }
+        let (min, max) = if first.is_none() {
+            (None, None)
+        } else if nans > 0 {
+            // Keep the sequential rule with NaNs about (which of equal values is reported).
+            let (a, b, _) = min_max(xs);
+            (a, b)
+        } else {
+            (Some(lo), Some(hi))
         };
-        let (min, max, nan) = min_max(xs);
-        s.min = min;
-        s.max = max;
-        s.nan_count = nan;
-        s.sum = block_sum(xs, block);
-        s
+        Stats {
+            min,
+            max,
+            sum: total,
+            count: xs.len(),
+            nan_count: nans,
+        }
     }
 
     /// Combines the statistics of two runs (`self` first).
@@ -129,4 +186,48 @@ pub(crate) fn min_max<T: Element>(xs: &[T]) -> (Option<T>, Option<T>, usize) {
         }
     }
     (Some(lo), Some(hi), 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// The one-pass statistics against the separate passes they replace: the same min, max and
+    /// NaN count, and the sum bit for bit (the association of `block_sum`).
+    fn check<T: Element>(xs: &[T], block: usize) -> std::result::Result<(), TestCaseError> {
+        let s = Stats::of_blocks(xs, block);
+        let (mn, mx, nan) = min_max(xs);
+        prop_assert_eq!(s.count, xs.len());
+        prop_assert_eq!(s.nan_count, nan);
+        // Equal values (-0.0 == 0.0: which of the two is reported may differ).
+        prop_assert!(s.min == mn, "{:?} vs {mn:?}", s.min);
+        prop_assert!(s.max == mx, "{:?} vs {mx:?}", s.max);
+        prop_assert_eq!(
+            format!("{:?}", s.sum),
+            format!("{:?}", block_sum(xs, block))
+        );
+        Ok(())
+    }
+
+    proptest! {
+        #[test]
+        fn one_pass_floats(
+            xs in prop::collection::vec(prop_oneof![
+                8 => -1e6f64..1e6, 1 => Just(f64::NAN), 1 => Just(-0.0f64), 1 => Just(0.0f64),
+            ], 0..300),
+            block in 1usize..70,
+        ) {
+            check(&xs, block)?;
+        }
+
+        #[test]
+        fn one_pass_integers(xs in prop::collection::vec(any::<i64>(), 0..300), block in 1usize..70) {
+            check(&xs, block)?;
+            let small: Vec<u8> = xs.iter().map(|&x| x.to_le_bytes()[0]).collect();
+            check(&small, block)?;
+            let flags: Vec<bool> = xs.iter().map(|&x| x % 3 == 0).collect();
+            check(&flags, block)?;
+        }
+    }
 }
