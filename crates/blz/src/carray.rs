@@ -192,20 +192,7 @@ impl<T: Element> CArray<T> {
                 got: T::DTYPE,
             });
         }
-        let mut cparams = opts.cparams.with_typesize(TypeSize::new(size));
-        if T::DTYPE == DType::Bool && cparams.shuffle == Shuffle::Byte {
-            // Byte shuffle does nothing on 1-byte values; bit shuffle packs a bool's one bit
-            // of information into bit planes (a random bool column: 8.1x instead of 3.4x).
-            cparams.shuffle = Shuffle::Bit;
-        }
-        if cparams.blocksize.is_none() {
-            let target = opts.block_bytes.unwrap_or(DEFAULT_BLOCK_BYTES);
-            if target < 1024 {
-                return Err(Error::param("block_bytes", target, "at least 1024"));
-            }
-            cparams.blocksize = Some(forced_blocksize(&cparams, size, target));
-        }
-        cparams.validate()?;
+        let cparams = Self::effective_cparams(opts.cparams, opts.block_bytes)?;
         let cache = opts.cache.unwrap_or_else(ChunkCache::global);
         Ok(CArray {
             chunks: Vec::new(),
@@ -264,6 +251,43 @@ impl<T: Element> CArray<T> {
     /// The run-time element type.
     pub fn dtype(&self) -> DType {
         self.dtype
+    }
+
+    /// The parameters chunks of `T` are compressed with, from what the user asked: the
+    /// typesize of `T`, bit shuffle for bools asked for byte shuffle, the forced block size.
+    fn effective_cparams(p: CParams, block_bytes: Option<usize>) -> Result<CParams> {
+        let size = std::mem::size_of::<T>();
+        let mut cparams = p.with_typesize(TypeSize::new(size));
+        if T::DTYPE == DType::Bool && cparams.shuffle == Shuffle::Byte {
+            // Byte shuffle does nothing on 1-byte values; bit shuffle packs a bool's one bit
+            // of information into bit planes (a random bool column: 8.1x instead of 3.4x).
+            cparams.shuffle = Shuffle::Bit;
+        }
+        if cparams.blocksize.is_none() {
+            let target = block_bytes.unwrap_or(DEFAULT_BLOCK_BYTES);
+            if target < 1024 {
+                return Err(Error::param("block_bytes", target, "at least 1024"));
+            }
+            cparams.blocksize = Some(forced_blocksize(&cparams, size, target));
+        }
+        cparams.validate()?;
+        Ok(cparams)
+    }
+
+    /// Compresses the chunks sealed from now on with `p` (`typesize` is set from `T`; the
+    /// default block size unless `p.blocksize` is set). Chunks already sealed keep theirs:
+    /// every chunk records its own parameters.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParam`] or a codec error for bad parameters (nothing changes then).
+    pub fn set_cparams(&mut self, p: CParams) -> Result<()> {
+        self.cparams = Self::effective_cparams(p, None)?;
+        Ok(())
+    }
+
+    /// Whether [`CArray::set_cparams`] would accept `p`.
+    pub(crate) fn check_cparams(&self, p: CParams) -> Result<()> {
+        Self::effective_cparams(p, None).map(|_| ())
     }
 
     /// The codec parameters of the chunks.

@@ -257,6 +257,38 @@ impl CTable {
         Ok(())
     }
 
+    /// Sets the codec parameters of one column (`typesize` comes from the column's type): the
+    /// chunks sealed from now on use them, so set them before appending; chunks already sealed
+    /// keep theirs (each chunk records its own). On a table on disk they are saved with the next
+    /// commit.
+    ///
+    /// ```
+    /// use blz::blosc::{CLevel, CParams, Compressor, Shuffle};
+    /// use blz::{CTable, ColumnType, DType};
+    /// # fn main() -> blz::Result<()> {
+    /// let mut t = CTable::new();
+    /// t.add_empty_column("price", ColumnType::Fixed(DType::F64))?;
+    /// t.add_empty_column("qty", ColumnType::Fixed(DType::I32))?;
+    /// let zstd = CParams::default()
+    ///     .with_compressor(Compressor::Zstd)
+    ///     .with_clevel(CLevel::new(3))
+    ///     .with_shuffle(Shuffle::Bit);
+    /// t.set_column_cparams("qty", zstd)?;
+    /// assert_eq!(t.column_cparams("qty")?.compressor, Compressor::Zstd);
+    /// assert_eq!(t.column_cparams("price")?.compressor, Compressor::Lz4);
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::UnknownColumn`]; [`Error::ReadOnly`]; [`Error::InvalidParam`] for parameters
+    /// the codec refuses (nothing changes then).
+    pub fn set_column_cparams(&mut self, name: &str, cparams: blz_blosc::CParams) -> Result<()> {
+        self.before_change()?;
+        let i = self.col_index(name)?;
+        self.columns[i].set_cparams(&cparams)
+    }
+
     /// Adds a column with a value for every row.
     ///
     /// # Errors

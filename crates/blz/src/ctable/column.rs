@@ -483,6 +483,40 @@ impl Column {
         Ok(())
     }
 
+    /// Sets the codec parameters of every array of the column (for chunks sealed from now on).
+    /// Checked on every array first, so an error changes nothing.
+    pub(crate) fn set_cparams(&mut self, p: &blz_blosc::CParams) -> Result<()> {
+        macro_rules! each {
+            ($f:ident) => {{
+                match &mut self.data {
+                    Data::Bool(a) => a.$f(p.clone())?,
+                    Data::I8(a) => a.$f(p.clone())?,
+                    Data::I16(a) => a.$f(p.clone())?,
+                    Data::I32(a) => a.$f(p.clone())?,
+                    Data::I64(a) => a.$f(p.clone())?,
+                    Data::U8(a) => a.$f(p.clone())?,
+                    Data::U16(a) => a.$f(p.clone())?,
+                    Data::U32(a) => a.$f(p.clone())?,
+                    Data::U64(a) => a.$f(p.clone())?,
+                    Data::F32(a) => a.$f(p.clone())?,
+                    Data::F64(a) => a.$f(p.clone())?,
+                    Data::Timestamp(a, _) => a.$f(p.clone())?,
+                    Data::Utf8(StrData::Dict { codes, .. }) => codes.$f(p.clone())?,
+                    Data::Utf8(StrData::Plain { ends, bytes }) => {
+                        ends.$f(p.clone())?;
+                        bytes.$f(p.clone())?;
+                    }
+                }
+                if let Some(v) = &mut self.validity {
+                    v.$f(p.clone())?;
+                }
+            }};
+        }
+        each!(check_cparams);
+        each!(set_cparams);
+        Ok(())
+    }
+
     /// Shortens the column to `n` rows (undoing a failed append).
     pub(crate) fn truncate(&mut self, n: usize) -> Result<()> {
         match &mut self.data {
