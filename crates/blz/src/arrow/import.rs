@@ -13,7 +13,7 @@ use arrow_buffer::ArrowNativeType;
 use arrow_schema::{ArrowError, DataType, TimeUnit as ArrowUnit};
 
 use super::types::unsupported;
-use crate::ctable::{CTable, ColumnBatch, Values};
+use crate::ctable::{CTable, ColumnBatch, ColumnSlice, Values, ValuesRef};
 use crate::dtype::{TimeUnit, Timestamp};
 use crate::error::{Error, Result};
 
@@ -150,15 +150,36 @@ pub(crate) fn array_to_batch(name: &str, a: &dyn Array) -> Result<ColumnBatch> {
             }
         }
     };
-    let validity = a
-        .logical_nulls()
-        .filter(|n| n.null_count() > 0)
-        .map(|n| n.iter().collect());
+    let validity = validity_of(a);
     Ok(ColumnBatch {
         name: name.to_owned(),
         values,
         validity,
     })
+}
+
+/// The values of a numeric array as a slice of its buffer (`None` for other types).
+fn borrowed(a: &dyn Array) -> Option<ValuesRef<'_>> {
+    Some(match a.data_type() {
+        DataType::Int8 => ValuesRef::I8(a.as_primitive::<Int8Type>().values()),
+        DataType::Int16 => ValuesRef::I16(a.as_primitive::<Int16Type>().values()),
+        DataType::Int32 => ValuesRef::I32(a.as_primitive::<Int32Type>().values()),
+        DataType::Int64 => ValuesRef::I64(a.as_primitive::<Int64Type>().values()),
+        DataType::UInt8 => ValuesRef::U8(a.as_primitive::<UInt8Type>().values()),
+        DataType::UInt16 => ValuesRef::U16(a.as_primitive::<UInt16Type>().values()),
+        DataType::UInt32 => ValuesRef::U32(a.as_primitive::<UInt32Type>().values()),
+        DataType::UInt64 => ValuesRef::U64(a.as_primitive::<UInt64Type>().values()),
+        DataType::Float32 => ValuesRef::F32(a.as_primitive::<Float32Type>().values()),
+        DataType::Float64 => ValuesRef::F64(a.as_primitive::<Float64Type>().values()),
+        _ => return None,
+    })
+}
+
+/// The validity of an array with nulls (`None` when it has none).
+fn validity_of(a: &dyn Array) -> Option<Vec<bool>> {
+    a.logical_nulls()
+        .filter(|n| n.null_count() > 0)
+        .map(|n| n.iter().collect())
 }
 
 /// The blz error inside an Arrow error (as the readers of this module report theirs), else
@@ -196,13 +217,38 @@ impl CTable {
     /// errors of [`CTable::append`] (missing or unknown columns, other types).
     pub fn append_record_batch(&mut self, batch: &RecordBatch) -> Result<()> {
         let schema = batch.schema();
-        let cols = schema
+        // Numbers are compressed straight from the arrays' buffers; bools, text, timestamps
+        // and dictionaries are converted first.
+        let mut owned: Vec<Option<ColumnBatch>> = Vec::with_capacity(batch.num_columns());
+        let mut nulls: Vec<Option<Vec<bool>>> = Vec::with_capacity(batch.num_columns());
+        for (f, a) in schema.fields().iter().zip(batch.columns()) {
+            if borrowed(a.as_ref()).is_some() {
+                owned.push(None);
+                nulls.push(validity_of(a.as_ref()));
+            } else {
+                owned.push(Some(array_to_batch(f.name(), a.as_ref())?));
+                nulls.push(None);
+            }
+        }
+        let mut cols = Vec::with_capacity(owned.len());
+        for (((f, a), o), v) in schema
             .fields()
             .iter()
             .zip(batch.columns())
-            .map(|(f, a)| array_to_batch(f.name(), a.as_ref()))
-            .collect::<Result<Vec<_>>>()?;
-        self.append(cols)
+            .zip(&owned)
+            .zip(&nulls)
+        {
+            cols.push(match (o, borrowed(a.as_ref())) {
+                (Some(b), _) => b.as_slice(),
+                (None, Some(values)) => ColumnSlice {
+                    name: f.name(),
+                    values,
+                    validity: v.as_deref(),
+                },
+                (None, None) => return Err(unsupported(f.name(), a.data_type())),
+            });
+        }
+        self.append_slices(&cols)
     }
 
     /// A new table with the rows of these batches, in order (columns from the first batch).
