@@ -1234,30 +1234,23 @@ fn chunk_acc(col: &Column, c: usize, mm: bool) -> Result<Option<Acc>> {
     }
     let i64max = Some(i128::from(i64::MAX));
     let u64max = Some(i128::from(u64::MAX));
+    fn small<T: Element + Widen>(s: Stats<T>) -> Option<Acc>
+    where
+        i128: From<T::Acc>,
+    {
+        int(&s, i128::from(s.sum), None)
+    }
     Ok(match &col.data {
         Data::F32(a) => Some(float(&a.chunk_stats(c, mm)?)),
         Data::F64(a) => Some(float(&a.chunk_stats(c, mm)?)),
-        Data::Bool(a) => a
-            .chunk_stats(c, mm)
-            .map(|s| int(&s, i128::from(s.sum), None))?,
-        Data::I8(a) => a
-            .chunk_stats(c, mm)
-            .map(|s| int(&s, i128::from(s.sum), None))?,
-        Data::I16(a) => a
-            .chunk_stats(c, mm)
-            .map(|s| int(&s, i128::from(s.sum), None))?,
-        Data::I32(a) => a
-            .chunk_stats(c, mm)
-            .map(|s| int(&s, i128::from(s.sum), None))?,
-        Data::U8(a) => a
-            .chunk_stats(c, mm)
-            .map(|s| int(&s, i128::from(s.sum), None))?,
-        Data::U16(a) => a
-            .chunk_stats(c, mm)
-            .map(|s| int(&s, i128::from(s.sum), None))?,
-        Data::U32(a) => a
-            .chunk_stats(c, mm)
-            .map(|s| int(&s, i128::from(s.sum), None))?,
+        // Sums of values up to 32 bits cannot wrap within a chunk.
+        Data::Bool(a) => small(a.chunk_stats(c, mm)?),
+        Data::I8(a) => small(a.chunk_stats(c, mm)?),
+        Data::I16(a) => small(a.chunk_stats(c, mm)?),
+        Data::I32(a) => small(a.chunk_stats(c, mm)?),
+        Data::U8(a) => small(a.chunk_stats(c, mm)?),
+        Data::U16(a) => small(a.chunk_stats(c, mm)?),
+        Data::U32(a) => small(a.chunk_stats(c, mm)?),
         Data::I64(a) => a
             .chunk_stats(c, true)
             .map(|s| int(&s, i128::from(s.sum), i64max))?,
