@@ -49,6 +49,44 @@ pub fn max_compressed_len(nbytes: usize, format: Format) -> usize {
 /// [`Error::InvalidParam`] for bad parameters, [`Error::TooLarge`] for inputs above the format's
 /// limit (about 2 GiB).
 pub fn compress(src: &[u8], params: &CParams) -> Result<Vec<u8>> {
+    compress_visiting(src, params, None)
+}
+
+/// A function shown each block's raw bytes by [`compress_visiting`]: `(block index, bytes)`.
+pub type BlockVisitor<'v> = &'v (dyn Fn(usize, &[u8]) + Sync);
+
+/// [`compress`], showing each block's raw bytes to `visit` just before the block is filtered
+/// and compressed, on the thread that compresses it. A caller that needs its own pass over the
+/// data (statistics, checksums) does it while the block is in cache instead of in a second pass
+/// over the whole buffer.
+///
+/// Blocks are visited in any order and from any of the `nthreads` threads. Not every block is
+/// necessarily visited (a chunk that turns out incompressible is stored raw, partway through;
+/// tiny inputs are stored without blocks), so a caller completes what was not visited itself.
+///
+/// ```
+/// # fn main() -> blz_blosc::Result<()> {
+/// use blz_blosc::{CParams, TypeSize};
+/// use std::sync::atomic::{AtomicUsize, Ordering};
+/// let data: Vec<u8> = (0..1u32 << 20).flat_map(|i| (i % 1000).to_le_bytes()).collect();
+/// let params = CParams::default().with_typesize(TypeSize::new(4));
+/// let seen = AtomicUsize::new(0);
+/// let chunk = blz_blosc::compress_visiting(&data, &params, Some(&|_i, block: &[u8]| {
+///     seen.fetch_add(block.len(), Ordering::Relaxed);
+/// }))?;
+/// assert_eq!(seen.into_inner(), data.len());
+/// assert_eq!(blz_blosc::decompress(&chunk)?, data);
+/// # Ok(())
+/// # }
+/// ```
+///
+/// # Errors
+/// As [`compress`].
+pub fn compress_visiting(
+    src: &[u8],
+    params: &CParams,
+    visit: Option<BlockVisitor<'_>>,
+) -> Result<Vec<u8>> {
     params.validate()?;
     let max = max_compressed_len(src.len(), params.format);
     // Compress into a per-thread buffer that is zeroed once and reused, then copy out only the
@@ -59,7 +97,8 @@ pub fn compress(src: &[u8], params: &CParams) -> Result<Vec<u8>> {
             if out.len() < max {
                 out.resize(max, 0);
             }
-            let r = compress_into(src, &mut out[..max], params).map(|n| out[..n].to_vec());
+            let r = compress_into_visiting(src, &mut out[..max], params, visit)
+                .map(|n| out[..n].to_vec());
             if out.len() > OUT_KEEP_LIMIT {
                 *out = Vec::new();
             }
@@ -67,7 +106,7 @@ pub fn compress(src: &[u8], params: &CParams) -> Result<Vec<u8>> {
         }
         Err(_) => {
             let mut out = vec![0u8; max];
-            let n = compress_into(src, &mut out, params)?;
+            let n = compress_into_visiting(src, &mut out, params, visit)?;
             out.truncate(n);
             Ok(out)
         }
@@ -87,6 +126,19 @@ thread_local! {
 /// # Errors
 /// As [`compress`]; [`Error::OutputTooSmall`] when the chunk does not fit in `dst`.
 pub fn compress_into(src: &[u8], dst: &mut [u8], params: &CParams) -> Result<usize> {
+    compress_into_visiting(src, dst, params, None)
+}
+
+/// [`compress_into`] with a block visitor, as in [`compress_visiting`].
+///
+/// # Errors
+/// As [`compress_into`].
+pub fn compress_into_visiting(
+    src: &[u8],
+    dst: &mut [u8],
+    params: &CParams,
+    visit: Option<BlockVisitor<'_>>,
+) -> Result<usize> {
     params.validate()?;
     let nbytes = src.len();
     let (max, hl) = match params.format {
@@ -102,7 +154,8 @@ pub fn compress_into(src: &[u8], dst: &mut [u8], params: &CParams) -> Result<usi
             got: dst.len(),
         });
     }
-    let plan = Plan::new(params, nbytes);
+    let mut plan = Plan::new(params, nbytes);
+    plan.visit = visit;
     let maxbytes = dst.len().min(nbytes + hl);
     let mut flags = plan.flags;
     let mut cbytes = None;
@@ -154,6 +207,8 @@ struct Plan<'p> {
     memcpyed: bool,
     flags: u8,
     hl: usize,
+    /// Shown each block before it is compressed ([`compress_visiting`]).
+    visit: Option<BlockVisitor<'p>>,
 }
 
 impl<'p> Plan<'p> {
@@ -229,6 +284,7 @@ impl<'p> Plan<'p> {
             memcpyed,
             flags,
             hl,
+            visit: None,
         }
     }
 
@@ -386,6 +442,9 @@ impl<'p> Plan<'p> {
         out: &mut [u8],
         s: &mut Scratch,
     ) -> Result<Option<(usize, bool)>> {
+        if let Some(visit) = self.visit {
+            visit(i, block);
+        }
         let bsize = block.len();
         let leftover = bsize < self.blocksize;
         let ts = self.typesize;

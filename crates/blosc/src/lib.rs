@@ -53,7 +53,10 @@ mod params;
 mod scratch;
 mod shuffle;
 
-pub use compress::{compress, compress_into, max_compressed_len};
+pub use compress::{
+    BlockVisitor, compress, compress_into, compress_into_visiting, compress_visiting,
+    max_compressed_len,
+};
 pub use decompress::{decompress, decompress_into, decompress_into_with, decompress_with, getitem};
 pub use error::{Error, Result};
 pub use header::{

@@ -47,6 +47,7 @@ pub mod import;
 pub mod query;
 mod stats;
 mod storage;
+mod wide;
 
 pub use blz_blosc as blosc;
 pub use cache::{CacheStats, ChunkCache, DEFAULT_CACHE_BYTES};

@@ -46,10 +46,14 @@ impl<T: Element> Stats<T> {
 
     /// Statistics of one block in a single pass over it (min, max, NaN count and the sum
     /// together, eight lanes): the sum has exactly [`Element::sum_slice`]'s association.
-    fn of_one_pass(xs: &[T]) -> Self {
+    pub(crate) fn of_one_pass(xs: &[T]) -> Self {
+        crate::wide::wide(|| Self::of_one_pass_body(xs))
+    }
+
+    #[inline(always)]
+    fn of_one_pass_body(xs: &[T]) -> Self {
         let n8 = xs.len() / 8 * 8;
         let mut sum = [T::Acc::default(); 8];
-        let mut nan = [0usize; 8];
         let first = xs.iter().copied().find(|x| !x.is_nan());
         let init = first.unwrap_or_default();
         let (mut mn, mut mx) = ([init; 8], [init; 8]);
@@ -57,7 +61,6 @@ impl<T: Element> Stats<T> {
             for k in 0..8 {
                 let x = c[k];
                 sum[k] = T::acc(sum[k], x);
-                nan[k] += usize::from(x.is_nan());
                 if x < mn[k] {
                     mn[k] = x;
                 }
@@ -71,7 +74,13 @@ impl<T: Element> Stats<T> {
             m(m(sum[0], sum[1]), m(sum[2], sum[3])),
             m(m(sum[4], sum[5]), m(sum[6], sum[7])),
         );
-        let mut nans: usize = nan.iter().sum();
+        // NaNs are not counted in the loop (four more registers of lanes made it spill): a
+        // NaN turns its lane's sum into NaN, and only then are they counted.
+        let mut nans = if sum.iter().any(|&a| acc_is_nan(a)) {
+            xs[..n8].iter().filter(|x| x.is_nan()).count()
+        } else {
+            0
+        };
         let (mut lo, mut hi) = (mn[0], mx[0]);
         for k in 1..8 {
             if mn[k] < lo {
@@ -124,6 +133,15 @@ impl<T: Element> Stats<T> {
             nan_count: self.nan_count + o.nan_count,
         }
     }
+}
+
+/// Whether a sum accumulator is NaN (never for integer accumulators).
+#[expect(
+    clippy::eq_op,
+    reason = "x != x is the NaN test that works for every accumulator type"
+)]
+fn acc_is_nan<A: PartialEq>(a: A) -> bool {
+    a != a
 }
 
 /// Sum of `xs` taken `block` elements at a time, block sums added in order. NaNs propagate.
