@@ -56,7 +56,12 @@ fn check<T: Element + PartialEq>(
                 m.push(v);
             }
             Op::Extend(v) => {
-                a.extend_from_slice(&v).unwrap();
+                // Both bulk appends: from a slice, and from an iterator (odd lengths).
+                if v.len() % 2 == 0 {
+                    a.extend_from_slice(&v).unwrap();
+                } else {
+                    a.extend(v.iter().copied()).unwrap();
+                }
                 m.extend_from_slice(&v);
             }
             Op::Set(i, v) => {

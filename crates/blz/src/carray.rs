@@ -440,7 +440,14 @@ impl<T: Element> CArray<T> {
 
     fn seal_tail(&mut self) -> Result<()> {
         let tail = std::mem::take(&mut self.tail);
-        let (data, blocksize, stats) = self.seal(&tail)?;
+        let (data, blocksize, stats) = match self.seal(&tail) {
+            Ok(sealed) => sealed,
+            Err(e) => {
+                // Nothing is lost when sealing fails: the elements stay in the tail.
+                self.tail = tail;
+                return Err(e);
+            }
+        };
         let gen_id = self.new_gen();
         self.chunks.push(Chunk {
             data,
@@ -506,15 +513,24 @@ impl<T: Element> CArray<T> {
     /// # Errors
     /// As [`CArray::push`].
     pub fn extend(&mut self, it: impl IntoIterator<Item = T>) -> Result<()> {
-        let mut buf = Vec::with_capacity(self.chunklen.min(1 << 16));
-        for x in it {
-            buf.push(x);
-            if buf.len() == buf.capacity() {
-                self.extend_from_slice(&buf)?;
-                buf.clear();
+        // Straight into the tail, one chunk's room at a time: `Vec::extend` of a `Take` runs a
+        // tight loop (a copy for slice iterators), where pushing through a buffer cost ~2 ns
+        // per element.
+        let mut it = it.into_iter();
+        loop {
+            let room = self.chunklen.saturating_sub(self.tail.len());
+            let before = self.tail.len();
+            self.tail.extend(it.by_ref().take(room));
+            if self.tail.len() < self.chunklen {
+                return Ok(());
+            }
+            if let Err(e) = self.seal_tail() {
+                // Leave the column as it was before this chunk's elements (the tail is intact
+                // when sealing fails).
+                self.tail.truncate(before);
+                return Err(e);
             }
         }
-        self.extend_from_slice(&buf)
     }
 }
 

@@ -10,7 +10,7 @@
 //!   `iter().sum()`.
 //! - `take`: `count` random `get`s and one `count`-index `take` (seeded indices), with the
 //!   block cache cleared before each call (cold) or kept (warm), against `Vec` indexing.
-//! - `append`: `push` one by one and `extend_from_slice` in pieces, against `blz_blosc::compress`
+//! - `append`: `push` one by one, `extend` from an iterator and `extend_from_slice` in pieces, against `blz_blosc::compress`
 //!   of the same bytes in `chunklen` chunks with the column's codec parameters, one thread.
 
 use std::fs::File;
@@ -882,6 +882,21 @@ pub(crate) fn append(a: &AppendArgs) -> Result<()> {
         }
         cases.push(
             Case::new("append", &case, "blz CArray push (one by one)", ts)
+                .bytes(nb)
+                .container(&arr)
+                .vs(codec_s),
+        );
+        drop(arr);
+        let (ts, arr) = time_it(repeats, false, no_setup, || {
+            let mut arr = CArray::<f64>::with_options(opts.clone())?;
+            arr.extend(xs.iter().copied())?;
+            Ok(arr)
+        })?;
+        if arr.len() != xs.len() {
+            bail!("{case}: extend made {} elements", arr.len());
+        }
+        cases.push(
+            Case::new("append", &case, "blz CArray extend (an iterator)", ts)
                 .bytes(nb)
                 .container(&arr)
                 .vs(codec_s),
