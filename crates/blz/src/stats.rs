@@ -153,6 +153,11 @@ pub(crate) fn block_sum<T: Element>(xs: &[T], block: usize) -> T::Acc {
 /// Min, max (ignoring NaNs) and the NaN count of a slice. Without NaNs (always for integers) it
 /// runs eight independent lanes that the compiler vectorises.
 pub(crate) fn min_max<T: Element>(xs: &[T]) -> (Option<T>, Option<T>, usize) {
+    crate::wide::wide(|| min_max_body(xs))
+}
+
+#[inline(always)]
+fn min_max_body<T: Element>(xs: &[T]) -> (Option<T>, Option<T>, usize) {
     let nan = xs.iter().filter(|x| x.is_nan()).count();
     if nan > 0 {
         let mut min: Option<T> = None;
