@@ -120,5 +120,42 @@ pub(crate) fn unshuffle_with(kernel: Kernel, typesize: usize, src: &[u8], dst: &
     scalar::unshuffle_elems(typesize, src, dst, done);
 }
 
+/// [`unshuffle`] of a block whose `rows.len()` rows (typesize) lie in separate buffers:
+/// `dst[i * t + j] = rows[j][i]` for the `n = dst.len() / t` elements (`dst.len()` a multiple of
+/// `t`, every row at least `n` bytes). A split block's streams that were stored raw are read
+/// where they lie in the chunk, instead of being copied next to the decoded ones first.
+///
+/// Returns false, with nothing written, when this CPU has no kernel for this typesize; the
+/// caller then gathers the rows and calls [`unshuffle`].
+pub(crate) fn unshuffle_rows(rows: &[&[u8]], dst: &mut [u8]) -> bool {
+    unshuffle_rows_with(best(), rows, dst)
+}
+
+/// [`unshuffle_rows`] with an explicit kernel.
+pub(crate) fn unshuffle_rows_with(kernel: Kernel, rows: &[&[u8]], dst: &mut [u8]) -> bool {
+    let t = rows.len();
+    if t < 2 || !dst.len().is_multiple_of(t) {
+        return false;
+    }
+    let n = dst.len() / t;
+    if rows.iter().any(|r| r.len() < n) {
+        return false;
+    }
+    let done = match kernel {
+        #[cfg(all(feature = "simd", target_arch = "x86_64"))]
+        Kernel::Avx512 if matches!(t, 4 | 8) => avx512::unshuffle_rows(rows, dst),
+        // The scalar rows loop is what the tests compare against.
+        Kernel::Scalar => 0,
+        #[cfg(all(feature = "simd", target_arch = "x86_64"))]
+        _ => return false,
+    };
+    for (i, out) in dst.chunks_exact_mut(t).enumerate().skip(done) {
+        for (j, b) in out.iter_mut().enumerate() {
+            *b = rows[j][i];
+        }
+    }
+    true
+}
+
 #[cfg(test)]
 mod tests;

@@ -70,6 +70,22 @@ pub(super) fn unshuffle(ts: usize, src: &[u8], dst: &mut [u8]) -> usize {
     }
 }
 
+/// [`unshuffle`] of rows given apart (see [`super::unshuffle_rows`]); returns the elements done
+/// (0 when this typesize has no rows kernel here).
+pub(super) fn unshuffle_rows(rows: &[&[u8]], dst: &mut [u8]) -> usize {
+    if !detected() {
+        return 0;
+    }
+    // SAFETY: F + BW detected just above (invariant 1).
+    unsafe {
+        match *rows {
+            [a, b, c, d] => unshuffle_rows_pow2::<4>(&[a, b, c, d], dst),
+            [a, b, c, d, e, f, g, h] => unshuffle_rows_pow2::<8>(&[a, b, c, d, e, f, g, h], dst),
+            _ => 0,
+        }
+    }
+}
+
 /// One perfect-shuffle round over T registers, per lane.
 #[inline]
 #[target_feature(enable = "avx512f,avx512bw")]
@@ -144,15 +160,36 @@ unsafe fn shuffle_pow2<const T: usize>(src: &[u8], dst: &mut [u8]) -> usize {
 #[target_feature(enable = "avx512f,avx512bw")]
 unsafe fn unshuffle_pow2<const T: usize>(src: &[u8], dst: &mut [u8]) -> usize {
     let n = src.len().min(dst.len()) / T;
+    let mut rows = [&src[..0]; T];
+    for (j, row) in rows.iter_mut().enumerate() {
+        *row = &src[j * n..(j + 1) * n];
+    }
+    // SAFETY: same features as this function's (invariant 1).
+    unsafe { unshuffle_rows_pow2::<T>(&rows, dst) }
+}
+
+/// Unshuffle for T = 2^k in {2, 4, 8, 16} of T rows given apart: element `i` of the output is
+/// byte `i` of every row; `n` = the shortest row or `dst.len() / T` elements, 64 at a time.
+/// Returns the elements done (a multiple of 64).
+///
+/// # Safety
+/// AVX-512 F + BW must be available (invariant 1).
+#[target_feature(enable = "avx512f,avx512bw")]
+unsafe fn unshuffle_rows_pow2<const T: usize>(rows: &[&[u8]; T], dst: &mut [u8]) -> usize {
+    let n = rows.iter().fold(dst.len() / T, |m, r| m.min(r.len()));
     let blocks = n / 64;
     let rounds = T.trailing_zeros();
-    let (s, d) = (src.as_ptr(), dst.as_mut_ptr());
+    let d = dst.as_mut_ptr();
+    let mut s = [std::ptr::null::<u8>(); T];
+    for (p, row) in s.iter_mut().zip(rows) {
+        *p = row.as_ptr();
+    }
     for b in 0..blocks {
         let i = b * 64;
         let mut r = [_mm512_setzero_si512(); T];
         for (j, reg) in r.iter_mut().enumerate() {
-            // SAFETY: j*n + i + 64 <= n*T (invariant 2).
-            *reg = unsafe { _mm512_loadu_si512(s.add(j * n + i).cast()) };
+            // SAFETY: i + 64 <= n <= rows[j].len() (invariant 2).
+            *reg = unsafe { _mm512_loadu_si512(s[j].add(i).cast()) };
         }
         for _ in 0..rounds {
             r = interleave(r);

@@ -1,4 +1,6 @@
-use super::{Kernel, kernels, shuffle, shuffle_with, unshuffle, unshuffle_with};
+use super::{
+    Kernel, kernels, shuffle, shuffle_with, unshuffle, unshuffle_rows_with, unshuffle_with,
+};
 use proptest::prelude::*;
 
 /// The definition, byte by byte.
@@ -117,6 +119,30 @@ proptest! {
             unshuffle_with(kernel, ts, &src, &mut dst);
             prop_assert!(dst == want, "unshuffle {:?} ts {} len {}", kernel, ts, len);
         }
+    }
+
+    #[test]
+    fn unshuffle_rows_equals_unshuffle(
+        ts in prop_oneof![Just(2usize), Just(3), Just(4), Just(8), Just(16)],
+        n in 0usize..=3_000,
+        seed: u64,
+    ) {
+        // The rows given apart (each in its own buffer, as raw streams lie in a chunk) must
+        // unshuffle exactly as the same rows laid out one after the other.
+        let src = pattern(n * ts, seed);
+        let mut want = vec![0; src.len()];
+        unshuffle_with(Kernel::Scalar, ts, &src, &mut want);
+        let owned: Vec<Vec<u8>> = src.chunks(n.max(1)).map(<[u8]>::to_vec).collect();
+        let rows: Vec<&[u8]> = (0..ts).map(|j| owned.get(j).map_or(&[][..], |r| &r[..])).collect();
+        for kernel in kernels() {
+            let mut dst = vec![0xAA; src.len()];
+            if unshuffle_rows_with(kernel, &rows, &mut dst) {
+                prop_assert!(dst == want, "unshuffle_rows {:?} ts {} n {}", kernel, ts, n);
+            } else {
+                prop_assert!(dst.iter().all(|&b| b == 0xAA), "declined but wrote");
+            }
+        }
+        prop_assert!(unshuffle_rows_with(Kernel::Scalar, &rows, &mut vec![0; src.len()]));
     }
 
     #[test]
