@@ -276,3 +276,34 @@ fn carray_is_send_and_sync_and_reads_from_threads() {
         }
     });
 }
+
+/// A take with many random, unsorted, repeated indices per chunk (the path that picks elements
+/// from the decoded byte rows of each block) on noisy and smooth data, types of 4 and 8 bytes.
+#[test]
+fn take_of_many_random_indices_matches_the_vec() {
+    let mut x = 0x2545_f491_4f6c_dd1d_u64;
+    let mut next = move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    let n = 600_000;
+    let noisy: Vec<f64> = (0..n).map(|_| f64::from_bits(next() >> 2)).collect();
+    let smooth: Vec<i32> = (0..n as i32).map(|i| i / 3).collect();
+    let idx: Vec<usize> = (0..50_000)
+        .map(|_| (next() % n as u64) as usize)
+        .chain([0, n - 1, 0])
+        .collect();
+    let a = CArray::from_slice(&noisy).unwrap();
+    let want: Vec<u64> = idx.iter().map(|&i| noisy[i].to_bits()).collect();
+    let got: Vec<u64> = a.take(&idx).unwrap().iter().map(|v| v.to_bits()).collect();
+    assert_eq!(got, want);
+    let b = CArray::from_slice(&smooth).unwrap();
+    let want: Vec<i32> = idx.iter().map(|&i| smooth[i]).collect();
+    assert_eq!(b.take(&idx).unwrap(), want);
+    let mut sorted = idx.clone();
+    sorted.sort_unstable();
+    let want: Vec<i32> = sorted.iter().map(|&i| smooth[i]).collect();
+    assert_eq!(b.take(&sorted).unwrap(), want);
+}

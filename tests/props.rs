@@ -145,6 +145,46 @@ proptest! {
         getitem(&chunk, start, end - start, &mut out).unwrap();
         prop_assert_eq!(&out[..], &src[start * ts..end * ts]);
     }
+
+    #[test]
+    fn gather_equals_indexing(
+        src in data(),
+        codec in codec(),
+        shuffle in shuffle(),
+        ts in typesize(),
+        format in prop::sample::select(vec![Format::Blosc1, Format::Blosc2]),
+        delta in any::<bool>(),
+        picks in prop::collection::vec(any::<prop::sample::Index>(), 0..200),
+        sorted in any::<bool>(),
+        blocksize in prop::sample::select(vec![None, Some(4096), Some(4099)]),
+    ) {
+        prop_assume!(!(format == Format::Blosc2 && codec == Compressor::Snappy));
+        let mut p = CParams::default()
+            .with_compressor(codec)
+            .with_shuffle(shuffle)
+            .with_typesize(TypeSize::new(ts))
+            .with_format(format)
+            .with_blocksize(blocksize);
+        if format == Format::Blosc2 && delta {
+            p = p.with_filters(vec![Filter::Delta, Filter::Shuffle]);
+        }
+        let chunk = blz_blosc::compress(&src, &p).unwrap();
+        let n = src.len() / ts;
+        prop_assume!(n > 0);
+        let mut items: Vec<usize> = picks.iter().map(|i| i.index(n)).collect();
+        if sorted {
+            items.sort_unstable();
+        }
+        let mut out = vec![0u8; items.len() * ts];
+        blz_blosc::gather(&chunk, &items, &mut out).unwrap();
+        for (k, &i) in items.iter().enumerate() {
+            prop_assert_eq!(&out[k * ts..(k + 1) * ts], &src[i * ts..(i + 1) * ts], "item {}", i);
+        }
+        prop_assert!(blz_blosc::gather(&chunk, &[n], &mut [0u8; 512]).is_err());
+        if !items.is_empty() {
+            prop_assert!(blz_blosc::gather(&chunk, &items, &mut out[1..]).is_err());
+        }
+    }
 }
 
 #[test]

@@ -156,6 +156,106 @@ fn run_blocks(
         })
 }
 
+/// Decompresses the items at `items` (indices in units of the chunk's typesize, best sorted)
+/// into `dst`, `items.len() * typesize` bytes, in the order given. Every block holding one is
+/// decoded once per run of items in it; in a byte-shuffled block the items are picked from the
+/// decoded byte rows, without the unshuffle of the whole block (a random `take` of many items
+/// costs little more than the codec's own decoding).
+///
+/// ```
+/// # fn main() -> blz_blosc::Result<()> {
+/// let data: Vec<u8> = (0..100_000u64).flat_map(|i| i.to_le_bytes()).collect();
+/// let params = blz_blosc::CParams::default().with_typesize(blz_blosc::TypeSize::new(8));
+/// let chunk = blz_blosc::compress(&data, &params)?;
+/// let mut out = [0u8; 24];
+/// blz_blosc::gather(&chunk, &[3, 70_000, 99_999], &mut out)?;
+/// assert_eq!(out[8..16], 70_000u64.to_le_bytes());
+/// # Ok(())
+/// # }
+/// ```
+///
+/// # Errors
+/// As [`decompress`]; [`Error::InvalidParam`] for an item outside the chunk;
+/// [`Error::OutputTooSmall`] when `dst` is shorter than `items.len() * typesize`.
+pub fn gather(src: &[u8], items: &[usize], dst: &mut [u8]) -> Result<()> {
+    let h = ChunkHeader::parse(src)?;
+    check_len(&h, src)?;
+    let src = &src[..h.cbytes];
+    let ts = h.typesize().max(1);
+    let nitems = h.nbytes / ts;
+    if let Some(&bad) = items.iter().find(|&&i| i >= nitems) {
+        return Err(Error::param(
+            "items",
+            format!("item {bad}"),
+            "indices inside the chunk",
+        ));
+    }
+    let need = items.len() * ts;
+    if dst.len() < need {
+        return Err(Error::OutputTooSmall {
+            needed: need,
+            got: dst.len(),
+        });
+    }
+    if items.is_empty() {
+        return Ok(());
+    }
+    if h.special.is_some() || h.is_memcpyed() || h.blocksize == 0 || h.blocksize % ts != 0 {
+        // No blocks to decode, or items that may straddle two blocks: item by item.
+        for (k, &i) in items.iter().enumerate() {
+            getitem(src, i, 1, &mut dst[k * ts..(k + 1) * ts])?;
+        }
+        return Ok(());
+    }
+    let chunk = Chunk::new(&h, src)?;
+    let bs = h.blocksize;
+    let per_block = (bs / ts).max(1);
+    with_scratch(|s| -> Result<()> {
+        let mut block0 = Vec::new();
+        if chunk.has_delta {
+            block0.resize(bs.min(h.nbytes), 0);
+            chunk.decode_block(0, &mut block0, None, s)?;
+        }
+        let mut blockbuf = Vec::new();
+        let mut k = 0;
+        while k < items.len() {
+            let b = items[k] * ts / bs;
+            let mut e = k + 1;
+            while e < items.len() && items[e] * ts / bs == b {
+                e += 1;
+            }
+            let bstart = b * bs;
+            let bsize = bs.min(h.nbytes - bstart);
+            let first = b * per_block;
+            let out = &mut dst[k * ts..e * ts];
+            if chunk.rows_readable(bsize) && !(chunk.has_delta && b == 0) {
+                chunk.with_block_rows(b, bsize, s, |rows| {
+                    for (o, &i) in out.chunks_exact_mut(ts).zip(&items[k..e]) {
+                        for (byte, row) in o.iter_mut().zip(rows) {
+                            *byte = row[i - first];
+                        }
+                    }
+                })?;
+            } else {
+                let block: &[u8] = if chunk.has_delta && b == 0 {
+                    &block0
+                } else {
+                    blockbuf.resize(bsize, 0);
+                    let reference = chunk.has_delta.then_some(block0.as_slice());
+                    chunk.decode_block(b, &mut blockbuf, reference, s)?;
+                    &blockbuf
+                };
+                for (o, &i) in out.chunks_exact_mut(ts).zip(&items[k..e]) {
+                    let at = i * ts - bstart;
+                    o.copy_from_slice(&block[at..at + ts]);
+                }
+            }
+            k = e;
+        }
+        Ok(())
+    })
+}
+
 /// Decompresses items `[start, start + nitems)` (in units of the chunk's typesize) into `dst`,
 /// decoding only the blocks that hold them. Returns the bytes written.
 ///
@@ -410,11 +510,7 @@ impl<'a> Chunk<'a> {
         let ts = h.typesize();
         let dont_split = h.dont_split();
         let v2_split = !dont_split && !leftover;
-        let split = if h.version == 2 {
-            decoder_split_v1(dont_split, ts, h.blocksize, leftover)
-        } else {
-            v2_split
-        };
+        let split = self.split_of(bsize);
         let nstreams = if split { ts } else { 1 };
         let moving = self.h.filters.iter().any(|&f| {
             matches!(
@@ -425,16 +521,16 @@ impl<'a> Chunk<'a> {
         if moving {
             s.reserve(bsize);
         }
-        if split && self.shuffle_only && (2..=16).contains(&ts) {
+        if self.rows_readable(bsize) {
             return self.decode_block_rows(i, out, s);
         }
         let first = if moving { Loc::T1 } else { Loc::Out };
-        let res = self.read_streams(i, nstreams, out, first, s, None);
+        let res = self.read_streams(i, nstreams, bsize, out, first, s, None);
         match res {
             Err(e) if h.version == 2 && !split && v2_split && ts > 1 => {
                 // A C-Blosc1 chunk written in ALWAYS split mode with typesize > 16: C-Blosc1
                 // cannot read it, C-Blosc2 can. Try the split reading before giving up.
-                self.read_streams(i, ts, out, first, s, None)
+                self.read_streams(i, ts, bsize, out, first, s, None)
                     .map_err(|_| e)?;
             }
             r => r?,
@@ -444,6 +540,51 @@ impl<'a> Chunk<'a> {
 
     /// Decodes the streams of block `i` into `out` or `t1` (per `loc`). With `deferred`, a
     /// stream stored raw is not copied: its range in the chunk is recorded there instead.
+    /// Whether a block of `bsize` bytes is stored as one stream per byte of the typesize.
+    fn split_of(&self, bsize: usize) -> bool {
+        let h = self.h;
+        let leftover = bsize < h.blocksize;
+        if h.version == 2 {
+            decoder_split_v1(h.dont_split(), h.typesize(), h.blocksize, leftover)
+        } else {
+            !h.dont_split() && !leftover
+        }
+    }
+
+    /// Whether block `i` of `bsize` bytes can be read as rows ([`Chunk::with_block_rows`]).
+    fn rows_readable(&self, bsize: usize) -> bool {
+        let ts = self.h.typesize();
+        self.shuffle_only && (2..=16).contains(&ts) && self.split_of(bsize)
+    }
+
+    /// Decodes the streams of a block for which [`Chunk::rows_readable`] holds and calls `f`
+    /// with its shuffled rows: row `j` holds byte `j` of every element (the raw ones where
+    /// they lie in the chunk, the others decoded into the scratch).
+    fn with_block_rows<R>(
+        &self,
+        i: usize,
+        bsize: usize,
+        s: &mut Scratch,
+        f: impl FnOnce(&[&[u8]]) -> R,
+    ) -> Result<R> {
+        let ts = self.h.typesize();
+        s.reserve(bsize);
+        let mut raw: [Option<Range<usize>>; 16] = Default::default();
+        // `out` is not written when reading into t1; an empty one satisfies the signature.
+        let mut no_out = [0u8; 0];
+        self.read_streams(i, ts, bsize, &mut no_out, Loc::T1, s, Some(&mut raw[..ts]))?;
+        let neblock = bsize / ts;
+        let t1 = &s.t1[..bsize];
+        let mut rows: [&[u8]; 16] = [&[]; 16];
+        for (j, row) in rows.iter_mut().enumerate().take(ts) {
+            *row = match &raw[j] {
+                Some(r) => &self.src[r.clone()],
+                None => &t1[j * neblock..(j + 1) * neblock],
+            };
+        }
+        Ok(f(&rows[..ts]))
+    }
+
     /// A split block whose only filter is the byte shuffle (the common case): the decoded
     /// streams go to `t1`, the raw ones stay where they are in the chunk, and the unshuffle
     /// reads each row where it lies (no copy of the raw rows: 5 of 8 in noisy floats).
@@ -452,7 +593,7 @@ impl<'a> Chunk<'a> {
         let bsize = out.len();
         s.reserve(bsize);
         let mut raw: [Option<Range<usize>>; 16] = Default::default();
-        self.read_streams(i, ts, out, Loc::T1, s, Some(&mut raw[..ts]))?;
+        self.read_streams(i, ts, bsize, out, Loc::T1, s, Some(&mut raw[..ts]))?;
         let neblock = bsize / ts;
         let t1 = &mut s.t1[..bsize];
         let done = {
@@ -476,17 +617,18 @@ impl<'a> Chunk<'a> {
         Ok(())
     }
 
+    #[expect(clippy::too_many_arguments, reason = "private; one call site per use")]
     fn read_streams(
         &self,
         i: usize,
         nstreams: usize,
+        bsize: usize,
         out: &mut [u8],
         loc: Loc,
         s: &mut Scratch,
         mut deferred: Option<&mut [Option<Range<usize>>]>,
     ) -> Result<()> {
         let h = self.h;
-        let bsize = out.len();
         let corrupt = |reason| Error::CorruptBlock { block: i, reason };
         let neblock = bsize / nstreams;
         if neblock == 0 || neblock * nstreams != bsize {
@@ -499,7 +641,7 @@ impl<'a> Chunk<'a> {
             .ok_or(corrupt("block start outside the chunk"))?;
         let Scratch { codecs, t1, .. } = s;
         let target: &mut [u8] = match loc {
-            Loc::Out => out,
+            Loc::Out => &mut out[..bsize],
             _ => &mut t1[..bsize],
         };
         for (j, stream) in target.chunks_exact_mut(neblock).enumerate() {

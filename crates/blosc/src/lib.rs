@@ -57,7 +57,9 @@ pub use compress::{
     BlockVisitor, compress, compress_into, compress_into_visiting, compress_visiting,
     max_compressed_len,
 };
-pub use decompress::{decompress, decompress_into, decompress_into_with, decompress_with, getitem};
+pub use decompress::{
+    decompress, decompress_into, decompress_into_with, decompress_with, gather, getitem,
+};
 pub use error::{Error, Result};
 pub use header::{
     ChunkHeader, EXTENDED_HEADER_LEN, HEADER_LEN, MAX_OVERHEAD, Special, cbuffer_sizes,
