@@ -98,7 +98,7 @@ fn take_and_append_run() {
         dir.path(),
         "append --names uniform_f8_10M --len 300000 --piece 70000 --repeats 1 --threads 1",
     );
-    assert_eq!(recs.len(), 3);
+    assert_eq!(recs.len(), 4);
     for r in &recs {
         check_schema(r, "append");
     }
