@@ -406,8 +406,14 @@ impl<T: Element> CArray<T> {
 
     /// Appends one element.
     ///
+    /// For many elements, [`CArray::extend`] (any iterator) and [`CArray::extend_from_slice`]
+    /// are faster: a loop of `push` costs about 1 ns per element more (the tail's length makes
+    /// a round trip through memory at every call), which on this project's benchmark machine
+    /// is ~0.7x the codec's compression speed against 0.8-0.97x for the bulk appends.
+    ///
     /// # Errors
-    /// If sealing a full tail into a chunk fails (bad codec parameters).
+    /// If sealing a full tail into a chunk fails (bad codec parameters); the elements already
+    /// in the tail stay there.
     #[inline]
     pub fn push(&mut self, x: T) -> Result<()> {
         let len = self.tail.len();
