@@ -18,7 +18,7 @@ use crate::header::{
 };
 use crate::params::DParams;
 use crate::scratch::{Scratch, with_scratch};
-use crate::shuffle::{unshuffle, unshuffle_rows};
+use crate::shuffle::{rows_kernel, unshuffle, unshuffle_rows};
 
 /// Decompresses a chunk into a new vector, with one thread.
 ///
@@ -211,11 +211,7 @@ pub fn gather(src: &[u8], items: &[usize], dst: &mut [u8]) -> Result<()> {
     let bs = h.blocksize;
     let per_block = (bs / ts).max(1);
     with_scratch(|s| -> Result<()> {
-        let mut block0 = Vec::new();
-        if chunk.has_delta {
-            block0.resize(bs.min(h.nbytes), 0);
-            chunk.decode_block(0, &mut block0, None, s)?;
-        }
+        let block0 = chunk.block0(s)?;
         let mut blockbuf = Vec::new();
         let mut k = 0;
         while k < items.len() {
@@ -327,11 +323,7 @@ pub fn getitem(src: &[u8], start: usize, nitems: usize, dst: &mut [u8]) -> Resul
     let chunk = Chunk::new(&h, src)?;
     let bs = h.blocksize;
     with_scratch(|s| -> Result<()> {
-        let mut block0 = Vec::new();
-        if chunk.has_delta {
-            block0.resize(bs.min(h.nbytes), 0);
-            chunk.decode_block(0, &mut block0, None, s)?;
-        }
+        let block0 = chunk.block0(s)?;
         let mut blockbuf = Vec::new();
         for b in begin / bs..end.div_ceil(bs) {
             let bstart = b * bs;
@@ -396,7 +388,7 @@ struct Chunk<'a> {
     src: &'a [u8],
     dict: Option<&'a [u8]>,
     has_delta: bool,
-    /// The pipeline is the byte shuffle alone (see [`Chunk::decode_block_rows`]).
+    /// The pipeline is the byte shuffle alone (see [`Chunk::with_block_rows`]).
     shuffle_only: bool,
 }
 
@@ -476,11 +468,10 @@ impl<'a> Chunk<'a> {
         }
         // Byte shuffle by the typesize and nothing else that moves or changes bytes on the way
         // back (TRUNC_PREC only acts when compressing).
-        let active: Vec<usize> = (0..6)
-            .filter(|&k| !matches!(h.filters[k], FILTER_NONE | FILTER_TRUNC_PREC))
-            .collect();
-        let shuffle_only = match *active {
-            [k] => {
+        let mut active =
+            (0..6).filter(|&k| !matches!(h.filters[k], FILTER_NONE | FILTER_TRUNC_PREC));
+        let shuffle_only = match (active.next(), active.next()) {
+            (Some(k), None) => {
                 let meta = usize::from(h.filters_meta[k]);
                 h.filters[k] == FILTER_SHUFFLE && (meta == 0 || meta == h.typesize())
             }
@@ -521,8 +512,17 @@ impl<'a> Chunk<'a> {
         if moving {
             s.reserve(bsize);
         }
-        if self.rows_readable(bsize) {
-            return self.decode_block_rows(i, out, s);
+        if self.rows_readable(bsize) && rows_kernel(ts) {
+            // The common case: the unshuffle reads each row where it lies, so the streams
+            // stored raw (5 of 8 in noisy floats) are not copied next to the decoded ones.
+            return if self.with_block_rows(i, bsize, s, |rows| unshuffle_rows(rows, out))? {
+                Ok(())
+            } else {
+                Err(Error::CorruptBlock {
+                    block: i,
+                    reason: "block size is not a multiple of the stream count",
+                })
+            };
         }
         let first = if moving { Loc::T1 } else { Loc::Out };
         let res = self.read_streams(i, nstreams, bsize, out, first, s, None);
@@ -538,8 +538,17 @@ impl<'a> Chunk<'a> {
         self.backward(i, out, first, block0, s)
     }
 
-    /// Decodes the streams of block `i` into `out` or `t1` (per `loc`). With `deferred`, a
-    /// stream stored raw is not copied: its range in the chunk is recorded there instead.
+    /// Block 0 decoded when the pipeline has DELTA (the other blocks are decoded against it),
+    /// else empty.
+    fn block0(&self, s: &mut Scratch) -> Result<Vec<u8>> {
+        let mut block0 = Vec::new();
+        if self.has_delta {
+            block0.resize(self.h.blocksize.min(self.h.nbytes), 0);
+            self.decode_block(0, &mut block0, None, s)?;
+        }
+        Ok(block0)
+    }
+
     /// Whether a block of `bsize` bytes is stored as one stream per byte of the typesize.
     fn split_of(&self, bsize: usize) -> bool {
         let h = self.h;
@@ -585,38 +594,8 @@ impl<'a> Chunk<'a> {
         Ok(f(&rows[..ts]))
     }
 
-    /// A split block whose only filter is the byte shuffle (the common case): the decoded
-    /// streams go to `t1`, the raw ones stay where they are in the chunk, and the unshuffle
-    /// reads each row where it lies (no copy of the raw rows: 5 of 8 in noisy floats).
-    fn decode_block_rows(&self, i: usize, out: &mut [u8], s: &mut Scratch) -> Result<()> {
-        let ts = self.h.typesize();
-        let bsize = out.len();
-        s.reserve(bsize);
-        let mut raw: [Option<Range<usize>>; 16] = Default::default();
-        self.read_streams(i, ts, bsize, out, Loc::T1, s, Some(&mut raw[..ts]))?;
-        let neblock = bsize / ts;
-        let t1 = &mut s.t1[..bsize];
-        let done = {
-            let mut rows: [&[u8]; 16] = [&[]; 16];
-            for (j, row) in rows.iter_mut().enumerate().take(ts) {
-                *row = match &raw[j] {
-                    Some(r) => &self.src[r.clone()],
-                    None => &t1[j * neblock..(j + 1) * neblock],
-                };
-            }
-            unshuffle_rows(&rows[..ts], out)
-        };
-        if !done {
-            for (j, r) in raw.iter().enumerate().take(ts) {
-                if let Some(r) = r {
-                    t1[j * neblock..(j + 1) * neblock].copy_from_slice(&self.src[r.clone()]);
-                }
-            }
-            unshuffle(ts, t1, out);
-        }
-        Ok(())
-    }
-
+    /// Decodes the streams of block `i` into `out` or `t1` (per `loc`). With `deferred`, a
+    /// stream stored raw is not copied: its range in the chunk is recorded there instead.
     #[expect(clippy::too_many_arguments, reason = "private; one call site per use")]
     fn read_streams(
         &self,

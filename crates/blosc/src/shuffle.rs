@@ -125,10 +125,21 @@ pub(crate) fn unshuffle_with(kernel: Kernel, typesize: usize, src: &[u8], dst: &
 /// `t`, every row at least `n` bytes). A split block's streams that were stored raw are read
 /// where they lie in the chunk, instead of being copied next to the decoded ones first.
 ///
-/// Returns false, with nothing written, when this CPU has no kernel for this typesize; the
-/// caller then gathers the rows and calls [`unshuffle`].
+/// Without a SIMD rows kernel for this typesize ([`rows_kernel`]) it runs a plain byte loop:
+/// callers that care for speed gather the rows and call [`unshuffle`] then. Returns false, with
+/// nothing written, when the lengths do not fit.
 pub(crate) fn unshuffle_rows(rows: &[&[u8]], dst: &mut [u8]) -> bool {
     unshuffle_rows_with(best(), rows, dst)
+}
+
+/// Whether this CPU's kernel unshuffles `t` rows given apart with SIMD.
+pub(crate) fn rows_kernel(t: usize) -> bool {
+    #[cfg(all(feature = "simd", target_arch = "x86_64"))]
+    if best() == Kernel::Avx512 {
+        return matches!(t, 4 | 8);
+    }
+    let _ = t;
+    false
 }
 
 /// [`unshuffle_rows`] with an explicit kernel.
@@ -143,11 +154,9 @@ pub(crate) fn unshuffle_rows_with(kernel: Kernel, rows: &[&[u8]], dst: &mut [u8]
     }
     let done = match kernel {
         #[cfg(all(feature = "simd", target_arch = "x86_64"))]
-        Kernel::Avx512 if matches!(t, 4 | 8) => avx512::unshuffle_rows(rows, dst),
-        // The scalar rows loop is what the tests compare against.
-        Kernel::Scalar => 0,
-        #[cfg(all(feature = "simd", target_arch = "x86_64"))]
-        _ => return false,
+        Kernel::Avx512 => avx512::unshuffle_rows(rows, dst),
+        // The other kernels have no rows variant: the byte loop below does it all.
+        _ => 0,
     };
     for (i, out) in dst.chunks_exact_mut(t).enumerate().skip(done) {
         for (j, b) in out.iter_mut().enumerate() {
