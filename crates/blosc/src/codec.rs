@@ -106,6 +106,25 @@ impl Codecs {
         }
     }
 
+    /// Decodes the first `want` bytes (at least) of one stream whose whole output is
+    /// `dst.len()` bytes. BloscLZ and LZ4 stop early; the other codecs decode it all.
+    pub(crate) fn decompress_prefix(
+        &mut self,
+        codec: Compressor,
+        src: &[u8],
+        dst: &mut [u8],
+        dict: Option<&[u8]>,
+        want: usize,
+    ) -> std::result::Result<(), &'static str> {
+        match codec {
+            Compressor::BloscLz => blosclz::decompress_prefix(src, dst, want),
+            Compressor::Lz4 | Compressor::Lz4Hc => {
+                lz4::decompress_prefix(src, dst, dict.unwrap_or(&[]), want)
+            }
+            _ => self.decompress(codec, src, dst, dict),
+        }
+    }
+
     /// Decodes one stream into exactly `dst.len()` bytes.
     pub(crate) fn decompress(
         &mut self,

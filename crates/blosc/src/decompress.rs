@@ -20,6 +20,10 @@ use crate::params::DParams;
 use crate::scratch::{Scratch, with_scratch};
 use crate::shuffle::{rows_kernel, unshuffle, unshuffle_rows};
 
+/// Most bytes `getitem` unshuffles from a partly decoded block with the byte loop, on CPUs
+/// without a rows kernel (larger requests decode the whole block and copy out of it).
+const ROWS_PICK_MAX: usize = 4096;
+
 /// Decompresses a chunk into a new vector, with one thread.
 ///
 /// ```
@@ -225,7 +229,9 @@ pub fn gather(src: &[u8], items: &[usize], dst: &mut [u8]) -> Result<()> {
             let first = b * per_block;
             let out = &mut dst[k * ts..e * ts];
             if chunk.rows_readable(bsize) && !(chunk.has_delta && b == 0) {
-                chunk.with_block_rows(b, bsize, s, |rows| {
+                // Only the streams' bytes up to the last item wanted are decoded.
+                let upto = items[k..e].iter().max().map_or(0, |&m| m - first + 1);
+                chunk.with_block_rows(b, bsize, upto, s, |rows| {
                     for (o, &i) in out.chunks_exact_mut(ts).zip(&items[k..e]) {
                         for (byte, row) in o.iter_mut().zip(rows) {
                             *byte = row[i - first];
@@ -254,6 +260,12 @@ pub fn gather(src: &[u8], items: &[usize], dst: &mut [u8]) -> Result<()> {
 
 /// Decompresses items `[start, start + nitems)` (in units of the chunk's typesize) into `dst`,
 /// decoding only the blocks that hold them. Returns the bytes written.
+///
+/// In a block stored as byte streams (the byte shuffle, typesize 2-16) coded with BloscLZ or
+/// LZ4, each stream is decoded only up to the last item wanted and only the items wanted are
+/// unshuffled: reading one item costs on average half a block's decoding. The rest of such a
+/// stream is not read, so damage past the items read is not reported (a whole-chunk
+/// [`decompress`] checks everything).
 ///
 /// ```
 /// # fn main() -> blz_blosc::Result<()> {
@@ -337,6 +349,26 @@ pub fn getitem(src: &[u8], start: usize, nitems: usize, dst: &mut [u8]) -> Resul
             let reference = chunk.has_delta.then_some(block0.as_slice());
             if lo == bstart && hi == bend {
                 chunk.decode_block(b, out, reference, s)?;
+            } else if bs % ts == 0
+                && chunk.rows_readable(bend - bstart)
+                && (rows_kernel(ts) || hi - lo <= ROWS_PICK_MAX)
+            {
+                // Part of a byte-shuffled block: the streams are decoded only up to the last
+                // element wanted, and only the elements wanted are unshuffled.
+                let (e0, e1) = ((lo - bstart) / ts, (hi - bstart) / ts);
+                let done = chunk.with_block_rows(b, bend - bstart, e1, s, |rows| {
+                    let mut sub: [&[u8]; 16] = [&[]; 16];
+                    for (d, r) in sub.iter_mut().zip(rows) {
+                        *d = &r[e0..e1];
+                    }
+                    unshuffle_rows(&sub[..rows.len()], out)
+                })?;
+                if !done {
+                    return Err(Error::CorruptBlock {
+                        block: b,
+                        reason: "block size is not a multiple of the stream count",
+                    });
+                }
             } else {
                 blockbuf.resize(bend - bstart, 0);
                 chunk.decode_block(b, &mut blockbuf, reference, s)?;
@@ -515,7 +547,9 @@ impl<'a> Chunk<'a> {
         if self.rows_readable(bsize) && rows_kernel(ts) {
             // The common case: the unshuffle reads each row where it lies, so the streams
             // stored raw (5 of 8 in noisy floats) are not copied next to the decoded ones.
-            return if self.with_block_rows(i, bsize, s, |rows| unshuffle_rows(rows, out))? {
+            return if self
+                .with_block_rows(i, bsize, usize::MAX, s, |rows| unshuffle_rows(rows, out))?
+            {
                 Ok(())
             } else {
                 Err(Error::CorruptBlock {
@@ -525,12 +559,12 @@ impl<'a> Chunk<'a> {
             };
         }
         let first = if moving { Loc::T1 } else { Loc::Out };
-        let res = self.read_streams(i, nstreams, bsize, out, first, s, None);
+        let res = self.read_streams(i, nstreams, bsize, out, first, s, None, usize::MAX);
         match res {
             Err(e) if h.version == 2 && !split && v2_split && ts > 1 => {
                 // A C-Blosc1 chunk written in ALWAYS split mode with typesize > 16: C-Blosc1
                 // cannot read it, C-Blosc2 can. Try the split reading before giving up.
-                self.read_streams(i, ts, bsize, out, first, s, None)
+                self.read_streams(i, ts, bsize, out, first, s, None, usize::MAX)
                     .map_err(|_| e)?;
             }
             r => r?,
@@ -567,12 +601,14 @@ impl<'a> Chunk<'a> {
     }
 
     /// Decodes the streams of a block for which [`Chunk::rows_readable`] holds and calls `f`
-    /// with its shuffled rows: row `j` holds byte `j` of every element (the raw ones where
-    /// they lie in the chunk, the others decoded into the scratch).
+    /// with its shuffled rows: row `j` holds byte `j` of the block's first `upto` elements (the
+    /// raw ones where they lie in the chunk, the others decoded into the scratch; all of them
+    /// for `upto >= bsize / typesize`).
     fn with_block_rows<R>(
         &self,
         i: usize,
         bsize: usize,
+        upto: usize,
         s: &mut Scratch,
         f: impl FnOnce(&[&[u8]]) -> R,
     ) -> Result<R> {
@@ -581,21 +617,33 @@ impl<'a> Chunk<'a> {
         let mut raw: [Option<Range<usize>>; 16] = Default::default();
         // `out` is not written when reading into t1; an empty one satisfies the signature.
         let mut no_out = [0u8; 0];
-        self.read_streams(i, ts, bsize, &mut no_out, Loc::T1, s, Some(&mut raw[..ts]))?;
         let neblock = bsize / ts;
+        let upto = upto.min(neblock);
+        self.read_streams(
+            i,
+            ts,
+            bsize,
+            &mut no_out,
+            Loc::T1,
+            s,
+            Some(&mut raw[..ts]),
+            upto,
+        )?;
         let t1 = &s.t1[..bsize];
         let mut rows: [&[u8]; 16] = [&[]; 16];
         for (j, row) in rows.iter_mut().enumerate().take(ts) {
             *row = match &raw[j] {
-                Some(r) => &self.src[r.clone()],
-                None => &t1[j * neblock..(j + 1) * neblock],
+                Some(r) => &self.src[r.start..r.start + upto],
+                None => &t1[j * neblock..j * neblock + upto],
             };
         }
         Ok(f(&rows[..ts]))
     }
 
     /// Decodes the streams of block `i` into `out` or `t1` (per `loc`). With `deferred`, a
-    /// stream stored raw is not copied: its range in the chunk is recorded there instead.
+    /// stream stored raw is not copied: its range in the chunk is recorded there instead. Only
+    /// the first `upto` bytes of each stream are sure to be decoded (BloscLZ and LZ4 stop
+    /// there; `usize::MAX` for whole streams).
     #[expect(clippy::too_many_arguments, reason = "private; one call site per use")]
     fn read_streams(
         &self,
@@ -606,6 +654,7 @@ impl<'a> Chunk<'a> {
         loc: Loc,
         s: &mut Scratch,
         mut deferred: Option<&mut [Option<Range<usize>>]>,
+        upto: usize,
     ) -> Result<()> {
         let h = self.h;
         let corrupt = |reason| Error::CorruptBlock { block: i, reason };
@@ -613,6 +662,7 @@ impl<'a> Chunk<'a> {
         if neblock == 0 || neblock * nstreams != bsize {
             return Err(corrupt("block size is not a multiple of the stream count"));
         }
+        let upto = upto.min(neblock);
         let bstart = get_i32(self.src, h.header_len() + 4 * i).unwrap_or(-1);
         let mut pos = usize::try_from(bstart)
             .ok()
@@ -627,7 +677,7 @@ impl<'a> Chunk<'a> {
             let csize = get_i32(self.src, pos).ok_or(corrupt("stream size past the chunk end"))?;
             pos += 4;
             if csize == 0 {
-                stream.fill(0);
+                stream[..upto].fill(0);
             } else if csize < 0 {
                 let token = *self
                     .src
@@ -637,7 +687,7 @@ impl<'a> Chunk<'a> {
                 if token & 1 == 0 || csize < -255 {
                     return Err(corrupt("unsupported stream token"));
                 }
-                stream.fill(csize.unsigned_abs().to_le_bytes()[0]);
+                stream[..upto].fill(csize.unsigned_abs().to_le_bytes()[0]);
             } else {
                 let c = usize::try_from(csize).unwrap_or(usize::MAX);
                 let data = pos
@@ -647,8 +697,16 @@ impl<'a> Chunk<'a> {
                 if c == neblock {
                     match deferred.as_deref_mut().and_then(|d| d.get_mut(j)) {
                         Some(slot) => *slot = Some(pos..pos + c),
-                        None => stream.copy_from_slice(data),
+                        None => stream[..upto].copy_from_slice(&data[..upto]),
                     }
+                } else if upto < neblock {
+                    codecs
+                        .decompress_prefix(h.codec, data, stream, self.dict, upto)
+                        .map_err(|reason| Error::Codec {
+                            codec: h.codec,
+                            block: i,
+                            reason,
+                        })?;
                 } else {
                     codecs
                         .decompress(h.codec, data, stream, self.dict)

@@ -12,7 +12,8 @@
 //! - [`compress`] / [`compress_into`]: a buffer into one chunk, with [`CParams`];
 //!   [`compress_visiting`] also shows each block to the caller while it is in cache.
 //! - [`decompress`] / [`decompress_into`] / [`decompress_with`]: a chunk back, with [`DParams`].
-//! - [`getitem`]: items `[start, start + n)` of a chunk, decoding only the blocks that hold them;
+//! - [`getitem`]: items `[start, start + n)` of a chunk, decoding only the blocks that hold them
+//!   (in a byte-shuffled BloscLZ or LZ4 block, each byte stream only up to the last item);
 //!   [`gather`]: items at any indices, each block decoded once and the items picked from its
 //!   byte rows (no unshuffle of the block).
 //! - [`ChunkHeader`]: a chunk's header fields, parsed and validated; [`cbuffer_sizes`].

@@ -31,7 +31,7 @@ mod encode;
 #[cfg(test)]
 mod tests;
 
-pub(crate) use decode::decompress;
+pub(crate) use decode::{decompress, decompress_prefix};
 pub(crate) use encode::Encoder;
 
 /// Which C encoder's heuristics to follow.

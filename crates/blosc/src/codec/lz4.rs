@@ -28,7 +28,7 @@ mod hc;
 #[cfg(test)]
 mod tests;
 
-pub(crate) use decode::{decompress, decompress_with_dict};
+pub(crate) use decode::{decompress, decompress_prefix, decompress_with_dict};
 pub(crate) use encode::Encoder;
 
 /// Shortest match the format can express.

@@ -14,6 +14,28 @@ use super::{MAX_COPY, MAX_DISTANCE};
 /// A short lower-case reason when the stream is malformed, truncated, or does not decode to
 /// exactly `dst.len()` bytes. `dst` then holds unspecified bytes.
 pub(crate) fn decompress(src: &[u8], dst: &mut [u8]) -> Result<(), &'static str> {
+    decode::<false>(src, dst, 0)
+}
+
+/// Decodes the start of a BloscLZ stream: stops after the first instruction that brings the
+/// output to `want` bytes or more (`dst` has room for the whole stream). The rest of the stream
+/// is not read, so errors past that point go unnoticed.
+///
+/// # Errors
+/// As [`decompress`], for the part decoded.
+pub(crate) fn decompress_prefix(
+    src: &[u8],
+    dst: &mut [u8],
+    want: usize,
+) -> Result<(), &'static str> {
+    if want >= dst.len() {
+        return decode::<false>(src, dst, 0);
+    }
+    decode::<true>(src, dst, want)
+}
+
+#[inline(always)]
+fn decode<const PREFIX: bool>(src: &[u8], dst: &mut [u8], want: usize) -> Result<(), &'static str> {
     let Some(&first) = src.first() else {
         return Err("empty input");
     };
@@ -23,6 +45,9 @@ pub(crate) fn decompress(src: &[u8], dst: &mut [u8]) -> Result<(), &'static str>
     // The first control byte carries the 0x20 marker: it is always a literal run.
     let mut ctrl = usize::from(first & 31);
     loop {
+        if PREFIX && op >= want {
+            return Ok(());
+        }
         if ctrl < 32 {
             let n = ctrl + 1;
             if ip + MAX_COPY <= src.len() && op + MAX_COPY <= out_len {

@@ -2,7 +2,7 @@
 
 mod c_streams;
 
-use super::{Encoder, Flavor, decompress};
+use super::{Encoder, Flavor, decompress, decompress_prefix};
 use proptest::prelude::*;
 
 /// Small deterministic generator for test data (xorshift64).
@@ -99,6 +99,25 @@ proptest! {
             let mut out = vec![0xAA; src.len()];
             prop_assert_eq!(decompress(&stream, &mut out), Ok(()));
             prop_assert!(out == src);
+        }
+    }
+
+    #[test]
+    fn prefix_decode_equals_the_start_of_a_full_decode(
+        kind in 0u8..5,
+        len in 0usize..70_000,
+        seed in any::<u64>(),
+        clevel in 1u8..=9,
+        flavor in flavor_strategy(),
+        cut in any::<prop::sample::Index>(),
+    ) {
+        let src = make_data(kind, len, seed);
+        let stream = compress(&src, clevel, flavor);
+        if !stream.is_empty() {
+            let want = cut.index(src.len() + 1);
+            let mut out = vec![0xAA; src.len()];
+            prop_assert_eq!(decompress_prefix(&stream, &mut out, want), Ok(()));
+            prop_assert!(out[..want] == src[..want]);
         }
     }
 

@@ -12,7 +12,26 @@ const TRUNCATED: &str = "lz4 stream truncated";
 /// When the stream is malformed, ends early, would write past `dst`, references data before the
 /// start of the output, or produces fewer than `dst.len()` bytes.
 pub(crate) fn decompress(src: &[u8], dst: &mut [u8]) -> Result<(), &'static str> {
-    decode::<Fast>(src, dst, &[])
+    decode::<Fast, false>(src, dst, &[], 0)
+}
+
+/// Decodes the start of a raw LZ4 block: stops after the first sequence that brings the output
+/// to `want` bytes or more (`want < dst.len()`; `dst` has room for the whole block). The rest of
+/// the stream is not read, so errors past that point go unnoticed; everything decoded is
+/// bounds checked as in [`decompress`]. `dict` as in [`decompress_with_dict`] (empty for none).
+///
+/// # Errors
+/// As [`decompress_with_dict`], for the part decoded.
+pub(crate) fn decompress_prefix(
+    src: &[u8],
+    dst: &mut [u8],
+    dict: &[u8],
+    want: usize,
+) -> Result<(), &'static str> {
+    if want >= dst.len() {
+        return decode::<Fast, false>(src, dst, dict, 0);
+    }
+    decode::<Fast, true>(src, dst, dict, want)
 }
 
 /// Decodes a raw LZ4 block whose matches may reach back into `dict` (the history just before
@@ -25,7 +44,7 @@ pub(crate) fn decompress_with_dict(
     dst: &mut [u8],
     dict: &[u8],
 ) -> Result<(), &'static str> {
-    decode::<Fast>(src, dst, dict)
+    decode::<Fast, false>(src, dst, dict, 0)
 }
 
 /// The copy routines used by the public entry points.
@@ -59,16 +78,28 @@ fn read_extra_len(src: &[u8], ip: &mut usize, limit: usize) -> Result<usize, &'s
 /// buffers) are decoded by [`Copier::fast_sequences`]: one combined bounds check per sequence,
 /// fixed-size copies with no loop. Everything else goes through the exactly checked general path
 /// here, one sequence at a time.
+///
+/// With `PREFIX`, decoding stops once `want` bytes (fewer than `dst.len()`) are out: the fast
+/// loop is given only the first `want` bytes of `dst` as room, the general path checks after
+/// every sequence.
 #[inline(always)]
-pub(super) fn decode<C: Copier>(
+pub(super) fn decode<C: Copier, const PREFIX: bool>(
     src: &[u8],
     dst: &mut [u8],
     dict: &[u8],
+    want: usize,
 ) -> Result<(), &'static str> {
     let mut ip = 0usize;
     let mut op = 0usize;
     loop {
-        (ip, op) = C::fast_sequences(src, ip, dst, op);
+        if PREFIX {
+            if op >= want {
+                return Ok(());
+            }
+            (ip, op) = C::fast_sequences(src, ip, &mut dst[..want], op);
+        } else {
+            (ip, op) = C::fast_sequences(src, ip, dst, op);
+        }
         let token = *src.get(ip).ok_or(TRUNCATED)?;
         ip += 1;
 
@@ -107,6 +138,14 @@ pub(super) fn decode<C: Copier>(
 
         if (offset == 0) | (offset > op) {
             copy_from_dict(dst, op, offset, len, dict)?;
+        } else if PREFIX && op + len > want {
+            // The last match needed (a long run in a smooth byte plane may span the rest of
+            // the stream): only its part up to `want` is copied.
+            if len > dst.len() - op {
+                return Err("lz4 match overflows output");
+            }
+            copy_match_exact(dst, op - offset, op, want.saturating_sub(op));
+            return Ok(());
         } else if op + len + 2 * CHUNK <= dst.len() {
             C::copy_match_wide(dst, op - offset, op, len);
         } else {

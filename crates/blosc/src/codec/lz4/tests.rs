@@ -5,7 +5,7 @@
 
 use super::copy::{Copier, Safe};
 use super::decode::decode;
-use super::{Encoder, decompress, decompress_with_dict};
+use super::{Encoder, decompress, decompress_prefix, decompress_with_dict};
 use proptest::prelude::*;
 
 /// Worst-case compressed size (`LZ4_compressBound`).
@@ -32,11 +32,11 @@ fn compress_hc(src: &[u8], level: u32) -> Vec<u8> {
 /// Decodes with every copy implementation compiled in and checks they agree.
 fn decode_all(src: &[u8], len: usize, dict: &[u8]) -> Result<Vec<u8>, &'static str> {
     let mut a = vec![0; len];
-    let ra = decode::<Safe>(src, &mut a, dict);
+    let ra = decode::<Safe, false>(src, &mut a, dict, 0);
     #[cfg(feature = "simd")]
     {
         let mut b = vec![0; len];
-        let rb = decode::<super::copy_simd::Wide>(src, &mut b, dict);
+        let rb = decode::<super::copy_simd::Wide, false>(src, &mut b, dict, 0);
         assert_eq!(ra.is_ok(), rb.is_ok());
         if ra.is_ok() {
             assert_eq!(a, b);
@@ -101,6 +101,19 @@ proptest! {
         let c = compress_hc(&src, level);
         prop_assert_eq!(decode_all(&c, src.len(), &[]).expect("decodes"), src.clone());
         prop_assert_eq!(lz4_flex::block::decompress(&c, src.len()).expect("flex decodes"), src);
+    }
+
+    #[test]
+    fn prefix_decode_equals_the_start_of_a_full_decode(
+        src in data(),
+        acceleration in 1u32..=9,
+        cut in any::<prop::sample::Index>(),
+    ) {
+        let c = compress_fast(&src, acceleration);
+        let want = cut.index(src.len() + 1);
+        let mut out = vec![0xAA; src.len()];
+        decompress_prefix(&c, &mut out, &[], want).expect("decodes");
+        prop_assert_eq!(&out[..want], &src[..want]);
     }
 
     #[test]
