@@ -1,6 +1,8 @@
 //! CArray against a `Vec<T>` model: random operation sequences give the same observable results,
 //! for several element types, chunk lengths down to 1 and empty columns.
 
+use std::sync::Arc;
+
 use blz::{CArray, CArrayOptions, ChunkCache, Element, Pred};
 use proptest::prelude::*;
 
@@ -306,4 +308,54 @@ fn take_of_many_random_indices_matches_the_vec() {
     sorted.sort_unstable();
     let want: Vec<i32> = sorted.iter().map(|&i| smooth[i]).collect();
     assert_eq!(b.take(&sorted).unwrap(), want);
+}
+
+/// Random gets over far more blocks than the cache holds read each element without churning
+/// the cache (a lone miss decodes only what it needs once the cache is full), while reads
+/// that come back to a block get it cached; every value is right either way.
+#[test]
+fn random_gets_past_the_budget_leave_the_cache_alone_and_sequential_gets_hit() {
+    let n = 2_000_000;
+    let xs: Vec<f64> = (0..n).map(|i| (i as f64 * 1e-3).sin() * 100.0).collect();
+    // 64 KiB blocks (8 Ki elements, 245 of them), a cache of 8 of them.
+    let cache = ChunkCache::with_chunk_size(8 * (64 << 10) + 8 * 64, 64 << 10).unwrap();
+    let mut a = CArray::with_options(
+        CArrayOptions::default()
+            .with_expected_len(n)
+            .with_block_bytes(64 << 10)
+            .with_cache(Arc::clone(&cache)),
+    )
+    .unwrap();
+    a.extend_from_slice(&xs).unwrap();
+    let mut x = 0x9E37_79B9_7F4A_7C15_u64;
+    for _ in 0..5000 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let i = (x % n as u64) as usize;
+        assert_eq!(a.get(i).unwrap().to_bits(), xs[i].to_bits(), "get({i})");
+    }
+    let s = cache.stats();
+    // Gets in the uncompressed tail do not look the cache up.
+    assert!(
+        s.hits + s.misses > 4500 && s.hits + s.misses <= 5000,
+        "{s:?}"
+    );
+    assert!(s.bytes <= s.capacity, "{s:?}");
+    // Filled while it had room, then left alone: a few blocks replaced, not thousands.
+    assert!(s.evictions < 100, "random gets churn the cache: {s:?}");
+    // Reading on through one block: the second miss caches it, the rest are hits.
+    let before = cache.stats();
+    let start = 1_234_567;
+    assert!(
+        start + 4000 <= a.nchunks() * a.chunklen(),
+        "the reads are in sealed chunks"
+    );
+    for (i, x) in xs.iter().enumerate().skip(start).take(4000) {
+        assert_eq!(a.get(i).unwrap().to_bits(), x.to_bits(), "get({i})");
+    }
+    let after = cache.stats();
+    let (hits, misses) = (after.hits - before.hits, after.misses - before.misses);
+    assert!(misses <= 4, "sequential gets miss {misses} times");
+    assert_eq!(hits + misses, 4000);
 }

@@ -46,7 +46,8 @@ impl Lifecycle<ChunkKey, ChunkBytes> for Counting {
 pub struct CacheStats {
     /// Lookups answered from the cache.
     pub hits: u64,
-    /// Lookups that decompressed a chunk.
+    /// Lookups not answered from the cache: the block was decoded, and cached or not (see
+    /// [`ChunkCache`] on admission).
     pub misses: u64,
     /// Chunks evicted to stay within the budget.
     pub evictions: u64,
@@ -58,14 +59,42 @@ pub struct CacheStats {
     pub capacity: u64,
 }
 
+/// Slots of the admission filter (see [`ChunkCache`]).
+const RECENT_SLOTS: usize = 16;
+
 /// A byte-bounded cache of decompressed chunks, shared (through `Arc`) by any number of
 /// containers and threads. Two threads missing on the same chunk decompress it once.
+///
+/// Admission: while the cache has room, every block a random read misses on is decoded whole
+/// and cached. Once it is full, a block enters it only when it is missed on twice in a short
+/// while (sequential or clustered reads); a lone random read decodes just the bytes it needs
+/// (each byte stream up to the element, for byte-shuffled LZ4 and BloscLZ blocks) and leaves
+/// the cache as it is. Caching a block costs a whole-block decode, several times a lone read;
+/// with random reads over more blocks than the cache holds, most cached blocks would be
+/// evicted before they paid that back.
 pub struct ChunkCache {
     inner: Cache<ChunkKey, ChunkBytes, ByteWeighter, quick_cache::DefaultHashBuilder, Counting>,
     lifecycle: Counting,
     next_owner: AtomicU64,
-    lookups: AtomicU64,
-    loads: AtomicU64,
+    hits: AtomicU64,
+    misses: AtomicU64,
+    /// Budget of one shard: the cache counts as full once within this of its budget (a shard
+    /// may fill, and evict, before the whole does).
+    shard_bytes: u64,
+    /// Tags of blocks recently missed on and not admitted (a doorkeeper).
+    recent: [AtomicU64; RECENT_SLOTS],
+}
+
+/// What [`ChunkCache::lookup`] found.
+pub(crate) enum Lookup {
+    /// The block, from the cache.
+    Hit(ChunkBytes),
+    /// Not cached; `admit` says whether the caller should decode the block whole and cache it
+    /// ([`ChunkCache::insert_with`]) or read only what it needs.
+    Miss {
+        /// Cache it.
+        admit: bool,
+    },
 }
 
 impl std::fmt::Debug for ChunkCache {
@@ -124,8 +153,10 @@ impl ChunkCache {
             ),
             lifecycle,
             next_owner: AtomicU64::new(1),
-            lookups: AtomicU64::new(0),
-            loads: AtomicU64::new(0),
+            hits: AtomicU64::new(0),
+            misses: AtomicU64::new(0),
+            recent: std::array::from_fn(|_| AtomicU64::new(0)),
+            shard_bytes: if shards > 1 { budget / shards } else { 0 },
         }))
     }
 
@@ -143,11 +174,8 @@ impl ChunkCache {
     /// Hits, misses, evictions and occupancy.
     pub fn stats(&self) -> CacheStats {
         CacheStats {
-            hits: self
-                .lookups
-                .load(Ordering::Relaxed)
-                .saturating_sub(self.loads.load(Ordering::Relaxed)),
-            misses: self.loads.load(Ordering::Relaxed),
+            hits: self.hits.load(Ordering::Relaxed),
+            misses: self.misses.load(Ordering::Relaxed),
             evictions: self.lifecycle.evictions.load(Ordering::Relaxed),
             len: self.inner.len(),
             bytes: self.inner.weight(),
@@ -166,17 +194,64 @@ impl ChunkCache {
     }
 
     /// The chunk under `key`, decompressing it with `load` on a miss (once, even when several
-    /// threads miss at the same time).
+    /// threads miss at the same time). Always caches it (no admission filter).
+    #[cfg(test)]
     pub(crate) fn get_or_load(
         &self,
         key: ChunkKey,
         load: impl FnOnce() -> Result<ChunkBytes>,
     ) -> Result<ChunkBytes> {
-        self.lookups.fetch_add(1, Ordering::Relaxed);
-        self.inner.get_or_insert_with(&key, || {
-            self.loads.fetch_add(1, Ordering::Relaxed);
-            load()
-        })
+        if let Some(v) = self.inner.get(&key) {
+            self.hits.fetch_add(1, Ordering::Relaxed);
+            return Ok(v);
+        }
+        self.misses.fetch_add(1, Ordering::Relaxed);
+        self.insert_with(key, load)
+    }
+
+    /// Looks `key` up (counted as a hit or a miss). On a miss, says whether a block of `bytes`
+    /// should be cached: yes while the cache has room for it, else only when the same key
+    /// was missed on recently.
+    pub(crate) fn lookup(&self, key: ChunkKey, bytes: usize) -> Lookup {
+        if let Some(v) = self.inner.get(&key) {
+            self.hits.fetch_add(1, Ordering::Relaxed);
+            return Lookup::Hit(v);
+        }
+        self.misses.fetch_add(1, Ordering::Relaxed);
+        let room = self
+            .inner
+            .weight()
+            .saturating_add(bytes as u64 + 64)
+            .saturating_add(self.shard_bytes)
+            <= self.inner.capacity();
+        Lookup::Miss {
+            admit: room || self.seen_recently(key),
+        }
+    }
+
+    /// Records `key` as its container's last miss not admitted; true when it was that already
+    /// (a second read of the block right after the first: sequential or clustered reads).
+    /// One slot per container (by its owner id, hashed onto [`RECENT_SLOTS`]): random reads
+    /// over a column of B blocks are admitted about once in B misses.
+    fn seen_recently(&self, key: ChunkKey) -> bool {
+        let (owner, generation, block) = key;
+        let tag = ((owner.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ generation)
+            .wrapping_mul(0xD6E8_FEB8_6659_FD93)
+            ^ u64::from(block).wrapping_mul(0x9E37_79B9_7F4A_7C15))
+            | 1;
+        let slot = usize::try_from(owner.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 59).unwrap_or(0)
+            % RECENT_SLOTS;
+        self.recent[slot].swap(tag, Ordering::Relaxed) == tag
+    }
+
+    /// Decodes (`load`) and caches the chunk under `key`, or returns the copy another thread
+    /// cached meanwhile. Not counted: the caller's [`ChunkCache::lookup`] was.
+    pub(crate) fn insert_with(
+        &self,
+        key: ChunkKey,
+        load: impl FnOnce() -> Result<ChunkBytes>,
+    ) -> Result<ChunkBytes> {
+        self.inner.get_or_insert_with(&key, load)
     }
 
     /// Forgets a chunk (after it was rewritten).

@@ -22,7 +22,8 @@ pub use scan::{Blocks, Iter, Pred};
 /// Default block size blz asks the codec for (see [`CArrayOptions::block_bytes`]): what
 /// C-Blosc1 picks for LZ4 5 on 1 MiB chunks, so ratios match bcolz's (a float ramp: 23x, where
 /// 256 KiB blocks give 11x), and a decoded block still fits the L2 cache while it is reduced.
-/// Scans are faster than with smaller blocks; a random `get` decodes a whole block.
+/// Scans are faster than with smaller blocks; a random `get` that misses the cache decodes
+/// each byte stream of its block up to the element (half a block on average).
 pub const DEFAULT_BLOCK_BYTES: usize = 1 << 20;
 
 /// One sealed chunk: exactly `chunklen` elements, compressed.
@@ -84,7 +85,7 @@ pub struct CArrayOptions {
     /// Bytes per codec block (one block is the unit a random `get` decodes), at most the
     /// chunk's size; `None`: [`DEFAULT_BLOCK_BYTES`]. Ignored when `cparams.blocksize` is set.
     /// Smaller blocks make random reads cheaper and compress smooth data less well:
-    /// 256 KiB blocks make a cold random `get` about 3.5x faster and halve the ratio of a
+    /// 256 KiB blocks make a cold random `get` several times faster and halve the ratio of a
     /// float ramp.
     pub block_bytes: Option<usize>,
 }

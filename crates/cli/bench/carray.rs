@@ -83,7 +83,7 @@ pub(crate) struct TakeArgs {
     /// Write the indices to FILE (raw little-endian u64) for a peer script to reuse.
     #[arg(long, value_name = "FILE")]
     save_indices: Option<PathBuf>,
-    /// Codec block size in KiB (a random get decodes one block) [default: the CArray default,
+    /// Codec block size in KiB (a random get decodes up to one block) [default: the CArray default,
     /// 1024]; 256 is the random-access setting.
     #[arg(long, value_name = "KIB", value_parser = clap::value_parser!(u64).range(1..=65536))]
     block_kib: Option<u64>,

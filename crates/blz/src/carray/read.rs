@@ -6,6 +6,7 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 use super::CArray;
+use crate::cache::{ChunkKey, Lookup};
 use crate::dtype::Element;
 use crate::error::{Error, Result};
 
@@ -58,16 +59,60 @@ impl<T: Element> CArray<T> {
         Ok(())
     }
 
-    /// Block `b` of sealed chunk `c`, decompressed, through the cache.
-    fn cached_block(&self, c: usize, b: usize) -> Result<Arc<Vec<u8>>> {
+    fn block_key(&self, c: usize, b: usize) -> ChunkKey {
+        (
+            self.owner,
+            self.chunks[c].gen_id,
+            u32::try_from(b).unwrap_or(u32::MAX),
+        )
+    }
+
+    /// Elements at offsets `offs` of sealed chunk `c` (not dirty; all in block `b`, sorted or
+    /// not) into `out`. From the cache when it holds the block; else the block is decoded and
+    /// cached if the cache admits it (it has room, or the block was missed on recently), else
+    /// only what the offsets need is decoded (see [`ChunkCache`]).
+    fn block_items(&self, c: usize, b: usize, offs: &[usize], out: &mut [T]) -> Result<()> {
+        let be = self.block_elems(c);
+        let n = be.min(self.chunklen - b * be);
+        let block = match self
+            .cache
+            .lookup(self.block_key(c, b), n * std::mem::size_of::<T>())
+        {
+            Lookup::Hit(block) => block,
+            Lookup::Miss { admit: true } => self.load_block(c, b)?,
+            Lookup::Miss { admit: false } => return self.gather_into(c, offs, out),
+        };
+        for (o, &off) in out.iter_mut().zip(offs) {
+            *o = Self::element_of_block(&block, off - b * be, c)?;
+        }
+        Ok(())
+    }
+
+    /// Elements at offsets `offs` of sealed chunk `c` (not dirty), decoded from the chunk
+    /// without the cache: each block holding one is decoded once per run (up to its last
+    /// element wanted) and the elements are picked from its byte rows.
+    fn gather_into(&self, c: usize, offs: &[usize], out: &mut [T]) -> Result<()> {
+        if let Some(raw) = T::raw_mut(out) {
+            let bytes: &mut [u8] = bytemuck::cast_slice_mut(raw);
+            blz_blosc::gather(self.chunks[c].data.checked(c)?, offs, bytes)?;
+            // Validate what the bytes mean (a bool must be 0 or 1).
+            let raw: &[T::Raw] = bytemuck::cast_slice(bytes);
+            if T::from_raw(raw).is_none() {
+                return Err(Self::corrupt(c));
+            }
+            return Ok(());
+        }
+        for (o, &off) in out.iter_mut().zip(offs) {
+            self.decode_into(c, off, std::slice::from_mut(o))?;
+        }
+        Ok(())
+    }
+
+    /// Block `b` of sealed chunk `c`, decompressed, cached (not counted as a lookup).
+    fn load_block(&self, c: usize, b: usize) -> Result<Arc<Vec<u8>>> {
         let chunk = &self.chunks[c];
         let be = self.block_elems(c);
-        let key = (
-            self.owner,
-            chunk.gen_id,
-            u32::try_from(b).unwrap_or(u32::MAX),
-        );
-        self.cache.get_or_load(key, || {
+        self.cache.insert_with(self.block_key(c, b), || {
             let start = b * be;
             let n = be.min(self.chunklen - start);
             let mut v = vec![0u8; n * std::mem::size_of::<T>()];
@@ -106,8 +151,9 @@ impl<T: Element> CArray<T> {
             return Ok(d[off]);
         }
         let be = self.block_elems(c);
-        let block = self.cached_block(c, off / be)?;
-        Self::element_of_block(&block, off % be, c)
+        let mut v = [T::default()];
+        self.block_items(c, off / be, &[off], &mut v)?;
+        Ok(v[0])
     }
 
     /// Copies elements `range` into `out` (of the same length).
@@ -252,54 +298,28 @@ impl<T: Element> CArray<T> {
                     return Ok(vals);
                 }
                 let be = self.block_elems(c);
+                let offs: Vec<usize> = order[g.clone()]
+                    .iter()
+                    .map(|&k| indices[k] % self.chunklen)
+                    .collect();
+                vals.resize(g.len(), T::default());
                 if g.len() >= self.chunklen.div_ceil(be) * 8 {
                     // Many indices in this chunk: each block they touch is decoded once and the
                     // elements picked from its byte rows (no unshuffle of the block), not
                     // through the shared cache.
-                    let offs: Vec<usize> = order[g.clone()]
-                        .iter()
-                        .map(|&k| indices[k] % self.chunklen)
-                        .collect();
-                    vals.resize(g.len(), T::default());
-                    if let Some(raw) = T::raw_mut(&mut vals) {
-                        let bytes: &mut [u8] = bytemuck::cast_slice_mut(raw);
-                        blz_blosc::gather(self.chunks[c].data.checked(c)?, &offs, bytes)?;
-                        // Validate what the bytes mean (a bool must be 0 or 1).
-                        let raw: &[T::Raw] = bytemuck::cast_slice(bytes);
-                        if T::from_raw(raw).is_none() {
-                            return Err(Self::corrupt(c));
-                        }
-                        return Ok(vals);
-                    }
-                    vals.clear();
-                    let mut buf: Vec<T> = Vec::new();
-                    let mut cur_block = usize::MAX;
-                    for &k in &order[g.clone()] {
-                        let off = indices[k] % self.chunklen;
-                        let b = off / be;
-                        if b != cur_block {
-                            let n = be.min(self.chunklen - b * be);
-                            buf.resize(n, T::default());
-                            self.decode_into(c, b * be, &mut buf)?;
-                            cur_block = b;
-                        }
-                        vals.push(buf[off - b * be]);
-                    }
+                    self.gather_into(c, &offs, &mut vals)?;
                     return Ok(vals);
                 }
-                let mut cur: Option<(usize, Arc<Vec<u8>>)> = None;
-                for &k in &order[g.clone()] {
-                    let off = indices[k] % self.chunklen;
-                    let b = off / be;
-                    let block = match &cur {
-                        Some((cb, blk)) if *cb == b => blk.clone(),
-                        _ => {
-                            let blk = self.cached_block(c, b)?;
-                            cur = Some((b, blk.clone()));
-                            blk
-                        }
-                    };
-                    vals.push(Self::element_of_block(&block, off % be, c)?);
+                // A few: block by block, through the cache (which may decline to hold them).
+                let mut s = 0;
+                while s < offs.len() {
+                    let b = offs[s] / be;
+                    let mut e = s + 1;
+                    while e < offs.len() && offs[e] / be == b {
+                        e += 1;
+                    }
+                    self.block_items(c, b, &offs[s..e], &mut vals[s..e])?;
+                    s = e;
                 }
                 Ok(vals)
             })
