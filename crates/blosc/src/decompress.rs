@@ -162,7 +162,8 @@ fn run_blocks(
 
 /// Decompresses the items at `items` (indices in units of the chunk's typesize, best sorted)
 /// into `dst`, `items.len() * typesize` bytes, in the order given. Every block holding one is
-/// decoded once per run of items in it; in a byte-shuffled block the items are picked from the
+/// decoded once per run of items in it (a byte-shuffled BloscLZ or LZ4 block only up to the
+/// run's last item, as in [`getitem`]); in a byte-shuffled block the items are picked from the
 /// decoded byte rows, without the unshuffle of the whole block (a random `take` of many items
 /// costs little more than the codec's own decoding).
 ///
