@@ -133,6 +133,11 @@ impl<T: Element> CArray<T> {
 
     /// The element at `i`.
     ///
+    /// Reads through the block cache: a hit costs a lookup; a miss decodes the element's block
+    /// whole and caches it while the cache has room (or when the same block is read again
+    /// right after), else decodes only what the element needs (see [`crate::ChunkCache`]). Many
+    /// elements at once are cheaper with [`CArray::take`] or [`CArray::slice`].
+    ///
     /// # Errors
     /// [`Error::IndexOutOfBounds`] when `i >= len`.
     pub fn get(&self, i: usize) -> Result<T> {
