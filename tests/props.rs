@@ -147,6 +147,46 @@ proptest! {
     }
 
     #[test]
+    fn getitem_pieces_equal_slicing(
+        src in data(),
+        codec in codec(),
+        shuffle in shuffle(),
+        ts in typesize(),
+        format in prop::sample::select(vec![Format::Blosc1, Format::Blosc2]),
+        delta in any::<bool>(),
+        a in any::<prop::sample::Index>(),
+        b in any::<prop::sample::Index>(),
+        piece_items in 1usize..700,
+        blocksize in prop::sample::select(vec![None, Some(4096), Some(4099)]),
+    ) {
+        prop_assume!(!(format == Format::Blosc2 && codec == Compressor::Snappy));
+        let mut p = CParams::default()
+            .with_compressor(codec)
+            .with_shuffle(shuffle)
+            .with_typesize(TypeSize::new(ts))
+            .with_format(format)
+            .with_blocksize(blocksize);
+        if format == Format::Blosc2 && delta {
+            p = p.with_filters(vec![Filter::Delta, Filter::Shuffle]);
+        }
+        let chunk = blz_blosc::compress(&src, &p).unwrap();
+        let n = src.len() / ts;
+        prop_assume!(n > 0);
+        let (x, y) = (a.index(n), b.index(n));
+        let (start, end) = (x.min(y), x.max(y) + 1);
+        let mut piece = vec![0u8; piece_items * ts];
+        let mut got = Vec::new();
+        let mut sizes = Vec::new();
+        blz_blosc::getitem_pieces(&chunk, start, end - start, &mut piece, |bytes| {
+            sizes.push(bytes.len());
+            got.extend_from_slice(bytes);
+        })
+        .unwrap();
+        prop_assert_eq!(&got[..], &src[start * ts..end * ts]);
+        prop_assert!(sizes.iter().all(|&k| k > 0 && k <= piece_items * ts && k % ts == 0));
+    }
+
+    #[test]
     fn gather_equals_indexing(
         src in data(),
         codec in codec(),

@@ -381,6 +381,143 @@ pub fn getitem(src: &[u8], start: usize, nitems: usize, dst: &mut [u8]) -> Resul
     Ok(len)
 }
 
+/// Decodes items `[start, start + nitems)` in consecutive pieces of `piece.len() / typesize`
+/// items (the last one may be shorter), calling `f` with each piece, in order, as bytes in
+/// `piece`. A whole-range scan this way never writes the decoded range out: a byte-shuffled
+/// block is unshuffled piece by piece from its decoded rows into `piece` (small enough to stay
+/// in the L1 cache), where [`getitem`] would write the whole block out and the caller would
+/// read it back.
+///
+/// ```
+/// # fn main() -> blz_blosc::Result<()> {
+/// let data: Vec<u8> = (0..100_000u64).flat_map(|i| i.to_le_bytes()).collect();
+/// let params = blz_blosc::CParams::default().with_typesize(blz_blosc::TypeSize::new(8));
+/// let chunk = blz_blosc::compress(&data, &params)?;
+/// let mut piece = vec![0u8; 8 * 1024];
+/// let mut sum = 0u64;
+/// blz_blosc::getitem_pieces(&chunk, 0, 100_000, &mut piece, |bytes| {
+///     sum += bytes.chunks_exact(8).map(|b| u64::from_le_bytes(b.try_into().unwrap())).sum::<u64>();
+/// })?;
+/// assert_eq!(sum, (0..100_000u64).sum::<u64>());
+/// # Ok(())
+/// # }
+/// ```
+///
+/// # Errors
+/// As [`getitem`]; [`Error::InvalidParam`] when `piece` holds less than one item.
+pub fn getitem_pieces(
+    src: &[u8],
+    start: usize,
+    nitems: usize,
+    piece: &mut [u8],
+    mut f: impl FnMut(&[u8]),
+) -> Result<()> {
+    let h = ChunkHeader::parse(src)?;
+    check_len(&h, src)?;
+    let src = &src[..h.cbytes];
+    let ts = h.typesize().max(1);
+    let per = piece.len() / ts;
+    if per == 0 {
+        return Err(Error::param(
+            "piece",
+            format!("{} bytes", piece.len()),
+            "room for at least one item",
+        ));
+    }
+    let end = start
+        .checked_add(nitems)
+        .filter(|&e| e.checked_mul(ts).is_some_and(|b| b <= h.nbytes));
+    let Some(end) = end else {
+        return Err(Error::param(
+            "start + nitems",
+            format!("{start} + {nitems} items of {ts} bytes"),
+            "a range inside the chunk",
+        ));
+    };
+    let bs = h.blocksize;
+    let mut buf = Vec::new();
+    let by_rows =
+        h.special.is_none() && !h.is_memcpyed() && bs > 0 && bs % ts == 0 && rows_kernel(ts);
+    if !by_rows {
+        // Everything else: a block (or 1 MiB) at a time through `getitem`.
+        let step = if bs > 0 && bs % ts == 0 {
+            bs / ts
+        } else {
+            per.max((1 << 20) / ts)
+        };
+        let mut i = start;
+        while i < end {
+            // Aligned to the blocks, so each is decoded once.
+            let e = ((i / step + 1) * step).min(end);
+            pieces_via_getitem(src, (ts, i, e), &mut buf, piece, &mut f)?;
+            i = e;
+        }
+        return Ok(());
+    }
+    let chunk = Chunk::new(&h, src)?;
+    let per_block = bs / ts;
+    let mut i = start;
+    while i < end {
+        let b = i / per_block;
+        let first = b * per_block;
+        let bsize = bs.min(h.nbytes - b * bs);
+        let bend = (first + bsize / ts).min(end);
+        if !chunk.rows_readable(bsize) {
+            // Not stored as byte rows (a leftover block, other filters): through `getitem`.
+            pieces_via_getitem(src, (ts, i, bend), &mut buf, piece, &mut f)?;
+            i = bend;
+            continue;
+        }
+        let (e0, e1) = (i - first, bend - first);
+        let done = with_scratch(|s| {
+            chunk.with_block_rows(b, bsize, e1, s, |rows| {
+                let mut e = e0;
+                while e < e1 {
+                    let n = per.min(e1 - e);
+                    let mut sub: [&[u8]; 16] = [&[]; 16];
+                    for (d, r) in sub.iter_mut().zip(rows) {
+                        *d = &r[e..e + n];
+                    }
+                    let out = &mut piece[..n * ts];
+                    if !unshuffle_rows(&sub[..rows.len()], out) {
+                        return false;
+                    }
+                    f(out);
+                    e += n;
+                }
+                true
+            })
+        })?;
+        if !done {
+            return Err(Error::CorruptBlock {
+                block: b,
+                reason: "block size is not a multiple of the stream count",
+            });
+        }
+        i = bend;
+    }
+    Ok(())
+}
+
+/// [`getitem_pieces`] for items `[i, e)` (at most a block, or 1 MiB) of a chunk not read as
+/// byte rows: decoded into `buf` by [`getitem`], then handed over piece by piece.
+fn pieces_via_getitem(
+    src: &[u8],
+    (ts, i, e): (usize, usize, usize),
+    buf: &mut Vec<u8>,
+    piece: &mut [u8],
+    f: &mut impl FnMut(&[u8]),
+) -> Result<()> {
+    buf.resize((e - i) * ts, 0);
+    getitem(src, i, e - i, buf)?;
+    for part in buf.chunks(piece.len() / ts * ts) {
+        let out = &mut piece[..part.len()];
+        out.copy_from_slice(part);
+        f(out);
+    }
+    Ok(())
+}
+
 fn check_len(h: &ChunkHeader, src: &[u8]) -> Result<()> {
     if src.len() < h.cbytes {
         return Err(Error::Truncated {

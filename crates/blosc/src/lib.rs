@@ -15,7 +15,8 @@
 //! - [`getitem`]: items `[start, start + n)` of a chunk, decoding only the blocks that hold them
 //!   (in a byte-shuffled BloscLZ or LZ4 block, each byte stream only up to the last item);
 //!   [`gather`]: items at any indices, each block decoded once and the items picked from its
-//!   byte rows (no unshuffle of the block).
+//!   byte rows (no unshuffle of the block); [`getitem_pieces`]: a range handed over in small
+//!   pieces, for scans that never write the decoded range out.
 //! - [`ChunkHeader`]: a chunk's header fields, parsed and validated; [`cbuffer_sizes`].
 //! - [`Compressor`], [`Shuffle`], [`Filter`], [`CLevel`], [`TypeSize`], [`SplitMode`], [`Format`]:
 //!   the parameters; [`Error`]: what can go wrong.
@@ -63,6 +64,7 @@ pub use compress::{
 };
 pub use decompress::{
     decompress, decompress_into, decompress_into_with, decompress_with, gather, getitem,
+    getitem_pieces,
 };
 pub use error::{Error, Result};
 pub use header::{

@@ -144,6 +144,57 @@ fn acc_is_nan<A: PartialEq>(a: A) -> bool {
     a != a
 }
 
+/// [`Element::sum_slice`] of a slice handed over in consecutive pieces (all but the last a
+/// multiple of 8 elements long): the same additions in the same order, so the same result bit
+/// for bit, without the slice ever being whole in memory.
+pub(crate) struct LaneSum<T: Element> {
+    lanes: [T::Acc; 8],
+    rest: Option<T::Acc>,
+}
+
+impl<T: Element> LaneSum<T> {
+    pub(crate) fn new() -> Self {
+        LaneSum {
+            lanes: [T::Acc::default(); 8],
+            rest: None,
+        }
+    }
+
+    /// Adds the next piece.
+    #[inline]
+    pub(crate) fn add(&mut self, xs: &[T]) {
+        debug_assert!(self.rest.is_none(), "a piece after a piece of odd length");
+        let chunks = xs.chunks_exact(8);
+        let rest = chunks.remainder();
+        for c in chunks {
+            for (l, &x) in self.lanes.iter_mut().zip(c) {
+                *l = T::acc(*l, x);
+            }
+        }
+        if !rest.is_empty() {
+            let mut s = self.combined();
+            for &x in rest {
+                s = T::acc(s, x);
+            }
+            self.rest = Some(s);
+        }
+    }
+
+    fn combined(&self) -> T::Acc {
+        let m = T::acc_merge;
+        let l = &self.lanes;
+        m(
+            m(m(l[0], l[1]), m(l[2], l[3])),
+            m(m(l[4], l[5]), m(l[6], l[7])),
+        )
+    }
+
+    /// The sum of everything added.
+    pub(crate) fn finish(self) -> T::Acc {
+        self.rest.unwrap_or_else(|| self.combined())
+    }
+}
+
 /// Sum of `xs` taken `block` elements at a time, block sums added in order. NaNs propagate.
 pub(crate) fn block_sum<T: Element>(xs: &[T], block: usize) -> T::Acc {
     xs.chunks(block.max(1))
@@ -242,6 +293,33 @@ mod tests {
             block in 1usize..70,
         ) {
             check(&xs, block)?;
+        }
+
+        /// A sum fed in pieces (multiples of 8 but the last) equals `sum_slice` bit for bit.
+        #[test]
+        #[expect(clippy::cast_possible_truncation, reason = "test data of other types")]
+        fn lane_sum_in_pieces_equals_sum_slice(
+            xs in prop::collection::vec(prop_oneof![
+                8 => -1e6f64..1e6, 1 => Just(f64::NAN), 1 => Just(-0.0f64), 1 => Just(1e300f64),
+            ], 0..400),
+            piece8 in 1usize..12,
+        ) {
+            let piece = piece8 * 8;
+            let mut lanes = LaneSum::<f64>::new();
+            xs.chunks(piece).for_each(|p| lanes.add(p));
+            prop_assert_eq!(lanes.finish().to_bits(), f64::sum_slice(&xs).to_bits());
+            let small: Vec<f32> = xs.iter().map(|&x| x as f32).collect();
+            let mut lanes = LaneSum::<f32>::new();
+            small.chunks(piece).for_each(|p| lanes.add(p));
+            prop_assert_eq!(lanes.finish().to_bits(), f32::sum_slice(&small).to_bits());
+            let ints: Vec<i32> = xs.iter().map(|&x| x as i32).collect();
+            let mut lanes = LaneSum::<i32>::new();
+            ints.chunks(piece).for_each(|p| lanes.add(p));
+            prop_assert_eq!(lanes.finish(), i32::sum_slice(&ints));
+            let flags: Vec<bool> = ints.iter().map(|&x| x % 3 == 0).collect();
+            let mut lanes = LaneSum::<bool>::new();
+            flags.chunks(piece).for_each(|p| lanes.add(p));
+            prop_assert_eq!(lanes.finish(), bool::sum_slice(&flags));
         }
 
         #[test]
