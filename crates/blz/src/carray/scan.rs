@@ -248,8 +248,18 @@ impl<T: Element> CArray<T> {
         Ok(())
     }
 
-    /// Folds every chunk (and the tail) block by block, chunks in parallel; one result per
-    /// chunk, in chunk order. `skip(c)` may answer for a sealed chunk without decoding it.
+    /// Decoded bytes as elements (`None`: misaligned, or not valid elements, like a bool that
+    /// is not 0 or 1).
+    fn view(bytes: &[u8]) -> Option<&[T]> {
+        bytemuck::try_cast_slice::<u8, T::Raw>(bytes)
+            .ok()
+            .and_then(T::from_raw)
+    }
+
+    /// Folds every chunk (and the tail) piece by piece (pieces of at most 16 KiB, never across
+    /// a block), chunks in parallel; one result per chunk, in chunk order. `step(acc, start,
+    /// xs)` gets the index of `xs[0]`. `skip(c)` may answer for a sealed chunk without
+    /// decoding it.
     pub(crate) fn fold_chunks<A: Send>(
         &self,
         init: impl Fn() -> A + Sync,
@@ -259,34 +269,44 @@ impl<T: Element> CArray<T> {
         let nc = self.chunks.len();
         let mut out: Vec<A> = (0..nc)
             .into_par_iter()
-            .map_init(Vec::new, |buf: &mut Vec<T>, c| {
-                if !self.dirty.contains_key(&c)
-                    && let Some(a) = skip(c)
-                {
-                    return Ok(a);
-                }
-                let base = c * self.chunklen;
-                if let Some(d) = self.dirty.get(&c) {
-                    let be = self.block_elems(c);
-                    let mut a = init();
-                    for (k, b) in d.chunks(be).enumerate() {
-                        a = step(a, base + k * be, b);
+            .map_init(
+                || vec![0u64; SUM_PIECE_BYTES / 8],
+                |words, c| {
+                    if !self.dirty.contains_key(&c)
+                        && let Some(a) = skip(c)
+                    {
+                        return Ok(a);
                     }
-                    return Ok(a);
-                }
-                let be = self.block_elems(c);
-                let mut a = init();
-                let mut o = 0;
-                while o < self.chunklen {
-                    let m = be.min(self.chunklen - o);
-                    buf.resize(m, T::default());
-                    self.decode_into(c, o, buf)?;
-                    a = step(a, base + o, buf);
-                    o += m;
-                }
-                self.chunks[c].data.release();
-                Ok(a)
-            })
+                    let base = c * self.chunklen;
+                    if let Some(d) = self.dirty.get(&c) {
+                        let be = self.block_elems(c);
+                        let mut a = init();
+                        for (k, b) in d.chunks(be).enumerate() {
+                            a = step(a, base + k * be, b);
+                        }
+                        return Ok(a);
+                    }
+                    // In L1-sized pieces, unshuffled straight from each block's rows: the
+                    // decoded chunk is never written out whole (see `sum`).
+                    let piece: &mut [u8] = bytemuck::cast_slice_mut(&mut words[..]);
+                    let data = self.chunks[c].data.checked(c)?;
+                    let (mut a, mut pos, mut bad) = (Some(init()), base, false);
+                    blz_blosc::getitem_pieces(data, 0, self.chunklen, piece, |bytes| {
+                        match Self::view(bytes) {
+                            Some(xs) => {
+                                a = a.take().map(|cur| step(cur, pos, xs));
+                                pos += xs.len();
+                            }
+                            None => bad = true,
+                        }
+                    })?;
+                    self.chunks[c].data.release();
+                    match a {
+                        Some(a) if !bad => Ok(a),
+                        _ => Err(Self::corrupt(c)),
+                    }
+                },
+            )
             .collect::<Result<_>>()?;
         out.push(step(init(), nc * self.chunklen, &self.tail));
         Ok(out)
@@ -400,10 +420,7 @@ impl<T: Element> CArray<T> {
                         let mut lanes = LaneSum::<T>::new();
                         let mut bad = false;
                         blz_blosc::getitem_pieces(data, o, m, piece, |bytes| {
-                            match bytemuck::try_cast_slice::<u8, T::Raw>(bytes)
-                                .ok()
-                                .and_then(T::from_raw)
-                            {
+                            match Self::view(bytes) {
                                 Some(xs) => lanes.add(xs),
                                 None => bad = true,
                             }
