@@ -11,9 +11,9 @@ use crate::dtype::Element;
 use crate::error::{Error, Result};
 use crate::stats::{LaneSum, Stats, block_sum, min_max};
 
-/// Bytes of the pieces a sum decodes its blocks in: small enough for the L1 cache, a multiple
+/// Bytes of the pieces reductions and filters decode blocks in: small enough for the L1 cache, a multiple
 /// of 8 elements of any type.
-const SUM_PIECE_BYTES: usize = 16 << 10;
+const PIECE_BYTES: usize = 16 << 10;
 
 /// A comparison predicate on elements, which chunk statistics can decide for whole chunks.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -270,7 +270,7 @@ impl<T: Element> CArray<T> {
         let mut out: Vec<A> = (0..nc)
             .into_par_iter()
             .map_init(
-                || vec![0u64; SUM_PIECE_BYTES / 8],
+                || vec![0u64; PIECE_BYTES / 8],
                 |words, c| {
                     if !self.dirty.contains_key(&c)
                         && let Some(a) = skip(c)
@@ -400,7 +400,7 @@ impl<T: Element> CArray<T> {
         let parts: Vec<T::Acc> = (0..nc)
             .into_par_iter()
             .map_init(
-                || vec![0u64; SUM_PIECE_BYTES / 8],
+                || vec![0u64; PIECE_BYTES / 8],
                 |words, c| -> Result<T::Acc> {
                     if let Some(s) = self.clean_stats(c) {
                         return Ok(s.sum);
