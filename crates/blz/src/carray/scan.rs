@@ -11,8 +11,8 @@ use crate::dtype::Element;
 use crate::error::{Error, Result};
 use crate::stats::{LaneSum, Stats, block_sum, min_max};
 
-/// Bytes of the pieces reductions and filters decode blocks in: small enough for the L1 cache, a multiple
-/// of 8 elements of any type.
+/// Bytes of the pieces reductions and filters decode blocks in: small enough for the L1
+/// cache, a multiple of 8 elements of any type.
 const PIECE_BYTES: usize = 16 << 10;
 
 /// A comparison predicate on elements, which chunk statistics can decide for whole chunks.
