@@ -66,8 +66,8 @@ const RECENT_SLOTS: usize = 16;
 /// containers and threads. Two threads missing on the same chunk decompress it once.
 ///
 /// Admission: while the cache has room, every block a random read misses on is decoded whole
-/// and cached. Once it is full, a block enters it only when it is missed on twice in a short
-/// while (sequential or clustered reads); a lone random read decodes just the bytes it needs
+/// and cached. Once it is full, a block enters it only when its column misses on it twice in a
+/// row (sequential or clustered reads); a lone random read decodes just the bytes it needs
 /// (each byte stream up to the element, for byte-shuffled LZ4 and BloscLZ blocks) and leaves
 /// the cache as it is. Caching a block costs a whole-block decode, several times a lone read;
 /// with random reads over more blocks than the cache holds, most cached blocks would be
@@ -81,7 +81,8 @@ pub struct ChunkCache {
     /// Budget of one shard: the cache counts as full once within this of its budget (a shard
     /// may fill, and evict, before the whole does).
     shard_bytes: u64,
-    /// Tags of blocks recently missed on and not admitted (a doorkeeper).
+    /// A doorkeeper: per container (its owner id hashed onto a slot), the tag of the last
+    /// block it missed on and did not admit.
     recent: [AtomicU64; RECENT_SLOTS],
 }
 
