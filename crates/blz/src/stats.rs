@@ -166,11 +166,15 @@ impl<T: Element> LaneSum<T> {
         debug_assert!(self.rest.is_none(), "a piece after a piece of odd length");
         let chunks = xs.chunks_exact(8);
         let rest = chunks.remainder();
+        // A local copy: the lanes stay in registers (vectorised) instead of being stored
+        // through `self` at every step.
+        let mut lanes = self.lanes;
         for c in chunks {
-            for (l, &x) in self.lanes.iter_mut().zip(c) {
+            for (l, &x) in lanes.iter_mut().zip(c) {
                 *l = T::acc(*l, x);
             }
         }
+        self.lanes = lanes;
         if !rest.is_empty() {
             let mut s = self.combined();
             for &x in rest {
