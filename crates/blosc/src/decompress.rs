@@ -435,87 +435,88 @@ pub fn getitem_pieces(
         ));
     };
     let bs = h.blocksize;
-    let mut buf = Vec::new();
-    let by_rows =
-        h.special.is_none() && !h.is_memcpyed() && bs > 0 && bs % ts == 0 && rows_kernel(ts);
-    if !by_rows {
-        // Everything else: a block (or 1 MiB) at a time through `getitem`.
+    if h.special.is_some() || h.is_memcpyed() || bs == 0 || bs % ts != 0 {
+        // No blocks to decode, or items that may straddle two blocks: a block (or 1 MiB) at a
+        // time through `getitem`, aligned to the blocks.
         let step = if bs > 0 && bs % ts == 0 {
             bs / ts
         } else {
             per.max((1 << 20) / ts)
         };
+        let mut buf = Vec::new();
         let mut i = start;
         while i < end {
-            // Aligned to the blocks, so each is decoded once.
             let e = ((i / step + 1) * step).min(end);
-            pieces_via_getitem(src, (ts, i, e), &mut buf, piece, &mut f)?;
+            buf.resize((e - i) * ts, 0);
+            getitem(src, i, e - i, &mut buf)?;
+            hand_over(&buf, &mut piece[..per * ts], &mut f);
             i = e;
         }
         return Ok(());
     }
     let chunk = Chunk::new(&h, src)?;
     let per_block = bs / ts;
-    let mut i = start;
-    while i < end {
-        let b = i / per_block;
-        let first = b * per_block;
-        let bsize = bs.min(h.nbytes - b * bs);
-        let bend = (first + bsize / ts).min(end);
-        if !chunk.rows_readable(bsize) {
-            // Not stored as byte rows (a leftover block, other filters): through `getitem`.
-            pieces_via_getitem(src, (ts, i, bend), &mut buf, piece, &mut f)?;
-            i = bend;
-            continue;
-        }
-        let (e0, e1) = (i - first, bend - first);
-        let done = with_scratch(|s| {
-            chunk.with_block_rows(b, bsize, e1, s, |rows| {
-                let mut e = e0;
-                while e < e1 {
-                    let n = per.min(e1 - e);
-                    let mut sub: [&[u8]; 16] = [&[]; 16];
-                    for (d, r) in sub.iter_mut().zip(rows) {
-                        *d = &r[e..e + n];
+    with_scratch(|s| -> Result<()> {
+        // Decoded once for the whole range (DELTA decodes every block against it).
+        let block0 = chunk.block0(s)?;
+        let mut blockbuf = Vec::new();
+        let mut i = start;
+        while i < end {
+            let b = i / per_block;
+            let first = b * per_block;
+            let bsize = bs.min(h.nbytes - b * bs);
+            let bend = (first + bsize / ts).min(end);
+            let (e0, e1) = (i - first, bend - first);
+            if chunk.rows_readable(bsize) && rows_kernel(ts) {
+                let done = chunk.with_block_rows(b, bsize, e1, s, |rows| {
+                    let mut e = e0;
+                    while e < e1 {
+                        let n = per.min(e1 - e);
+                        let mut sub: [&[u8]; 16] = [&[]; 16];
+                        for (d, r) in sub.iter_mut().zip(rows) {
+                            *d = &r[e..e + n];
+                        }
+                        let out = &mut piece[..n * ts];
+                        if !unshuffle_rows(&sub[..rows.len()], out) {
+                            return false;
+                        }
+                        f(out);
+                        e += n;
                     }
-                    let out = &mut piece[..n * ts];
-                    if !unshuffle_rows(&sub[..rows.len()], out) {
-                        return false;
-                    }
-                    f(out);
-                    e += n;
+                    true
+                })?;
+                if !done {
+                    return Err(Error::CorruptBlock {
+                        block: b,
+                        reason: "block size is not a multiple of the stream count",
+                    });
                 }
-                true
-            })
-        })?;
-        if !done {
-            return Err(Error::CorruptBlock {
-                block: b,
-                reason: "block size is not a multiple of the stream count",
-            });
+            } else {
+                // Not read as byte rows (a leftover block, other filters, no rows kernel):
+                // the block decoded whole, then handed over piece by piece.
+                let block: &[u8] = if chunk.has_delta && b == 0 {
+                    &block0
+                } else {
+                    blockbuf.resize(bsize, 0);
+                    let reference = chunk.has_delta.then_some(block0.as_slice());
+                    chunk.decode_block(b, &mut blockbuf, reference, s)?;
+                    &blockbuf
+                };
+                hand_over(&block[e0 * ts..e1 * ts], &mut piece[..per * ts], &mut f);
+            }
+            i = bend;
         }
-        i = bend;
-    }
-    Ok(())
+        Ok(())
+    })
 }
 
-/// [`getitem_pieces`] for items `[i, e)` (at most a block, or 1 MiB) of a chunk not read as
-/// byte rows: decoded into `buf` by [`getitem`], then handed over piece by piece.
-fn pieces_via_getitem(
-    src: &[u8],
-    (ts, i, e): (usize, usize, usize),
-    buf: &mut Vec<u8>,
-    piece: &mut [u8],
-    f: &mut impl FnMut(&[u8]),
-) -> Result<()> {
-    buf.resize((e - i) * ts, 0);
-    getitem(src, i, e - i, buf)?;
-    for part in buf.chunks(piece.len() / ts * ts) {
+/// Hands `bytes` to `f` in pieces of `piece.len()` bytes (whole items), copied into `piece`.
+fn hand_over(bytes: &[u8], piece: &mut [u8], f: &mut impl FnMut(&[u8])) {
+    for part in bytes.chunks(piece.len()) {
         let out = &mut piece[..part.len()];
         out.copy_from_slice(part);
         f(out);
     }
-    Ok(())
 }
 
 fn check_len(h: &ChunkHeader, src: &[u8]) -> Result<()> {

@@ -202,12 +202,10 @@ impl ChunkCache {
         key: ChunkKey,
         load: impl FnOnce() -> Result<ChunkBytes>,
     ) -> Result<ChunkBytes> {
-        if let Some(v) = self.inner.get(&key) {
-            self.hits.fetch_add(1, Ordering::Relaxed);
-            return Ok(v);
+        match self.lookup(key, 0) {
+            Lookup::Hit(v) => Ok(v),
+            Lookup::Miss { .. } => self.insert_with(key, load),
         }
-        self.misses.fetch_add(1, Ordering::Relaxed);
-        self.insert_with(key, load)
     }
 
     /// Looks `key` up (counted as a hit or a miss). On a miss, says whether a block of `bytes`
