@@ -91,28 +91,14 @@ impl Copier for Wide {
             let mut lit = usize::from(token >> 4);
             let mut at = ip + 1;
             if lit == 15 {
-                let Some(extra) = extra_len(src, &mut at, olimit - op) else {
+                // Out of line: inlined, its loops cost the sequence loop the registers that
+                // hold its positions (the output position was spilled to the stack).
+                // SAFETY: ip + FAST_SRC <= src.len() and op <= olimit = dst.len() - FAST_DST,
+                // as `long_literals` requires; `base` is dst's pointer.
+                let Some((n, a)) = (unsafe { long_literals(src, at, base, op, olimit) }) else {
                     break;
                 };
-                lit += extra;
-                // The literals and the offset, read in whole chunks, and room for the rest of
-                // the sequence after them (at <= src.len() after `extra_len`).
-                if lit > olimit - op || lit + 2 * CHUNK > src.len() - at {
-                    break;
-                }
-                let mut x = 0;
-                while x < lit {
-                    // SAFETY: x < lit, so the two chunks end before at + lit + 32 <= src.len()
-                    // and op + lit + 32 <= olimit + 32 <= dst.len() (1); distinct slices (2).
-                    unsafe {
-                        std::ptr::copy_nonoverlapping(
-                            from.add(at + x),
-                            base.add(op + x),
-                            2 * CHUNK,
-                        );
-                    }
-                    x += 2 * CHUNK;
-                }
+                (lit, at) = (n, a);
             } else {
                 // SAFETY: at + 16 = ip + FAST_SRC <= src.len(), op + 16 <= dst.len() (1);
                 // distinct slices (2).
@@ -163,12 +149,7 @@ impl Copier for Wide {
                         let v = base.add(m + 16).cast::<u16>().read_unaligned();
                         base.add(d + 16).cast::<u16>().write_unaligned(v);
                     } else {
-                        let seed = base.add(m).cast::<u64>().read_unaligned();
-                        let (pat, step) = pattern_small(seed, offset);
-                        base.add(d).cast::<[u8; CHUNK]>().write_unaligned(pat);
-                        base.add(d + step)
-                            .cast::<[u8; CHUNK]>()
-                            .write_unaligned(pat);
+                        short_pattern(base, m, d, offset);
                     }
                 }
             }
@@ -249,7 +230,63 @@ impl Copier for Wide {
     }
 }
 
-/// LZ77 copy of `len` bytes from `m` to `d` in the buffer at `base`, in 16-byte stores.
+/// A literal run of 15 bytes or more in the fast loop, its token at `at - 1`: reads the extra
+/// length bytes and copies the run to `base + op` in 32-byte pieces. Returns the run's length
+/// and where it starts in `src`, or `None` (nothing needs undoing) when the run and the 32
+/// bytes after it do not fit both buffers' room: the general path decodes it then.
+///
+/// # Safety
+/// `at <= src.len()`, `op <= olimit`, and `base` points to a buffer (distinct from `src`) of
+/// at least `olimit + FAST_DST` bytes.
+#[inline(never)]
+unsafe fn long_literals(
+    src: &[u8],
+    mut at: usize,
+    base: *mut u8,
+    op: usize,
+    olimit: usize,
+) -> Option<(usize, usize)> {
+    let lit = 15 + extra_len(src, &mut at, olimit - op)?;
+    // The literals and the offset, read in whole pieces, and room for the rest of the
+    // sequence after them (at <= src.len() after `extra_len`).
+    if lit > olimit - op || lit + 2 * CHUNK > src.len() - at {
+        return None;
+    }
+    let from = src.as_ptr();
+    let mut x = 0;
+    while x < lit {
+        // SAFETY: x < lit, so the pieces end before at + lit + 32 <= src.len() and
+        // op + lit + 32 <= olimit + 32 <= the buffer's length (1); distinct buffers (2).
+        unsafe {
+            std::ptr::copy_nonoverlapping(from.add(at + x), base.add(op + x), 2 * CHUNK);
+        }
+        x += 2 * CHUNK;
+    }
+    Some((lit, at))
+}
+
+/// A short match (at most 18 bytes) with an offset under 8: two 16-byte stores of the
+/// repeated period. Out of line: inlined, the pattern table and its multiply cost the sequence
+/// loop registers.
+///
+/// # Safety
+/// `m < d`, `m + 8 <= d + 8` and `d + 32` are within the buffer `base` points into (1).
+#[inline(never)]
+unsafe fn short_pattern(base: *mut u8, m: usize, d: usize, offset: usize) {
+    // SAFETY: m + 8 <= d + 8 and both stores end by d + step + 16 <= d + 32, inside the
+    // buffer (1); unaligned (2); the stored value is a register (3).
+    unsafe {
+        let seed = base.add(m).cast::<u64>().read_unaligned();
+        let (pat, step) = pattern_small(seed, offset);
+        base.add(d).cast::<[u8; CHUNK]>().write_unaligned(pat);
+        base.add(d + step)
+            .cast::<[u8; CHUNK]>()
+            .write_unaligned(pat);
+    }
+}
+
+/// LZ77 copy of `len` bytes from `m` to `d` in the buffer at `base`, in 32- or 16-byte stores
+/// (or a pattern for offsets under 16).
 ///
 /// # Safety
 /// `m < d` and `d + len + 32` is within the buffer `base` points into (1).
@@ -257,7 +294,23 @@ impl Copier for Wide {
 unsafe fn copy_long_match(base: *mut u8, m: usize, d: usize, len: usize) {
     let offset = d - m;
     let end = d + len;
-    if offset >= CHUNK {
+    if offset >= 2 * CHUNK {
+        // 32 bytes at a time (one move under AVX2, see `decode::dispatch`): matches of 19-32
+        // bytes, a quarter of them in smooth byte planes, take one step and no loop branch.
+        let mut x = 0;
+        loop {
+            // SAFETY: x < len: the piece ends before d + len + 32, inside the buffer, and
+            // reads below it (1); unaligned (2); offset >= 32: read whole before written (3).
+            unsafe {
+                let v = base.add(m + x).cast::<[u8; 2 * CHUNK]>().read_unaligned();
+                base.add(d + x).cast::<[u8; 2 * CHUNK]>().write_unaligned(v);
+            }
+            x += 2 * CHUNK;
+            if x >= len {
+                break;
+            }
+        }
+    } else if offset >= CHUNK {
         let mut x = 0;
         loop {
             // SAFETY: x < len: the chunk ends before d + len + 16, inside the buffer, and

@@ -12,7 +12,7 @@ const TRUNCATED: &str = "lz4 stream truncated";
 /// When the stream is malformed, ends early, would write past `dst`, references data before the
 /// start of the output, or produces fewer than `dst.len()` bytes.
 pub(crate) fn decompress(src: &[u8], dst: &mut [u8]) -> Result<(), &'static str> {
-    decode::<Fast, false>(src, dst, &[], 0)
+    dispatch::<false>(src, dst, &[], 0)
 }
 
 /// Decodes the start of a raw LZ4 block: stops after the first sequence that brings the output
@@ -29,9 +29,9 @@ pub(crate) fn decompress_prefix(
     want: usize,
 ) -> Result<(), &'static str> {
     if want >= dst.len() {
-        return decode::<Fast, false>(src, dst, dict, 0);
+        return dispatch::<false>(src, dst, dict, 0);
     }
-    decode::<Fast, true>(src, dst, dict, want)
+    dispatch::<true>(src, dst, dict, want)
 }
 
 /// Decodes a raw LZ4 block whose matches may reach back into `dict` (the history just before
@@ -44,7 +44,44 @@ pub(crate) fn decompress_with_dict(
     dst: &mut [u8],
     dict: &[u8],
 ) -> Result<(), &'static str> {
-    decode::<Fast, false>(src, dst, dict, 0)
+    dispatch::<false>(src, dst, dict, 0)
+}
+
+/// Runs [`decode`] compiled for AVX2 when the CPU has it (the same code: its fixed-size copies
+/// become 32-byte moves, see `copy_simd`), else for the baseline target.
+#[inline]
+fn dispatch<const PREFIX: bool>(
+    src: &[u8],
+    dst: &mut [u8],
+    dict: &[u8],
+    want: usize,
+) -> Result<(), &'static str> {
+    #[cfg(all(feature = "simd", target_arch = "x86_64"))]
+    {
+        if std::is_x86_feature_detected!("avx2") {
+            #[allow(
+                unsafe_code,
+                reason = "calling a target-feature function after detection"
+            )]
+            // SAFETY: the only precondition of the `#[target_feature]` function is that the
+            // CPU has AVX2, detected just above.
+            let r = unsafe { decode_avx2::<PREFIX>(src, dst, dict, want) };
+            return r;
+        }
+    }
+    decode::<Fast, PREFIX>(src, dst, dict, want)
+}
+
+/// [`decode`] with AVX2 code generation.
+#[cfg(all(feature = "simd", target_arch = "x86_64"))]
+#[target_feature(enable = "avx2")]
+fn decode_avx2<const PREFIX: bool>(
+    src: &[u8],
+    dst: &mut [u8],
+    dict: &[u8],
+    want: usize,
+) -> Result<(), &'static str> {
+    decode::<Fast, PREFIX>(src, dst, dict, want)
 }
 
 /// The copy routines used by the public entry points.
