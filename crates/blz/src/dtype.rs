@@ -98,6 +98,52 @@ mod sealed {
     pub trait Sealed {}
 }
 
+/// Lanes of the fixed association of float sums: element `i` of a run is added into lane
+/// `i % SUM_LANES` (whole groups of lanes only), the lanes are then combined pairwise
+/// ([`merge_lanes`]) and the elements after the last whole group added in order. Enough
+/// independent additions to keep two vector adders busy (AVX-512: 4 registers of 8; AVX2: 8 of
+/// 4); with 8 lanes a sum waited on the adder's latency. Every float sum of the crate (chunk
+/// statistics, scans, `sum_slice`, query aggregates) uses this order, so they agree bit for bit.
+pub(crate) const SUM_LANES: usize = 32;
+
+/// Adds the whole groups of `N` elements of `xs` into `lanes` (element `k` of a group into
+/// lane `k`); returns the elements after them.
+#[inline(always)]
+pub(crate) fn add_lanes<'a, A: Copy, T: Copy, const N: usize>(
+    lanes: &mut [A; N],
+    xs: &'a [T],
+    add: impl Fn(A, T) -> A,
+) -> &'a [T] {
+    // A local copy: the lanes stay in registers (vectorised) instead of being stored through
+    // the reference at every step.
+    let mut l = *lanes;
+    let groups = xs.chunks_exact(N);
+    let rest = groups.remainder();
+    for g in groups {
+        for (a, &x) in l.iter_mut().zip(g) {
+            *a = add(*a, x);
+        }
+    }
+    *lanes = l;
+    rest
+}
+
+/// Combines the lanes pairwise, level by level: `((l0 + l1) + (l2 + l3)) + ...` (`N` a power
+/// of two).
+#[inline(always)]
+pub(crate) fn merge_lanes<A: Copy, const N: usize>(lanes: [A; N], add: impl Fn(A, A) -> A) -> A {
+    debug_assert!(N.is_power_of_two());
+    let mut v = lanes;
+    let mut n = N;
+    while n > 1 {
+        n /= 2;
+        for i in 0..n {
+            v[i] = add(v[2 * i], v[2 * i + 1]);
+        }
+    }
+    v[0]
+}
+
 /// A type a [`CArray`](crate::CArray) can hold.
 ///
 /// Implemented for `bool`, the integer types, `f32`, `f64` and [`Timestamp`]; sealed.
@@ -228,22 +274,17 @@ macro_rules! float_element {
                 <$t>::is_nan(self)
             }
             fn sum_slice(xs: &[$t]) -> f64 {
-                // Eight lanes in a fixed order: vectorised, and the same result for the same
-                // slice whatever the thread that runs it.
-                let mut lanes = [0.0f64; 8];
-                let chunks = xs.chunks_exact(8);
-                let rest = chunks.remainder();
-                for c in chunks {
-                    for (l, &x) in lanes.iter_mut().zip(c) {
-                        *l += f64::from(x);
+                // `SUM_LANES` lanes in a fixed order: vectorised, and the same result for the
+                // same slice whatever the thread that runs it.
+                crate::wide::wide(|| {
+                    let mut lanes = [0.0f64; SUM_LANES];
+                    let rest = add_lanes(&mut lanes, xs, |a, x| a + f64::from(x));
+                    let mut s = merge_lanes(lanes, |a, b| a + b);
+                    for &x in rest {
+                        s += f64::from(x);
                     }
-                }
-                let mut s = ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3]))
-                    + ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7]));
-                for &x in rest {
-                    s += f64::from(x);
-                }
-                s
+                    s
+                })
             }
         }
     };

@@ -1,6 +1,6 @@
 //! Per-chunk statistics, computed when a chunk is sealed and kept exact across updates.
 
-use crate::dtype::Element;
+use crate::dtype::{Element, SUM_LANES, add_lanes, merge_lanes};
 
 /// Summary of a run of elements: min and max ignore NaNs (`None` when every value is NaN or
 /// there are none); `sum` follows IEEE rules (a NaN makes it NaN).
@@ -45,39 +45,37 @@ impl<T: Element> Stats<T> {
     }
 
     /// Statistics of one block in a single pass over it (min, max, NaN count and the sum
-    /// together, eight lanes): the sum has exactly [`Element::sum_slice`]'s association.
+    /// together): the sum has exactly [`Element::sum_slice`]'s association.
     pub(crate) fn of_one_pass(xs: &[T]) -> Self {
         crate::wide::wide(|| Self::of_one_pass_body(xs))
     }
 
     #[inline(always)]
     fn of_one_pass_body(xs: &[T]) -> Self {
-        let n8 = xs.len() / 8 * 8;
-        let mut sum = [T::Acc::default(); 8];
+        // Sums in `SUM_LANES` lanes (the association of `sum_slice`), min and max in eight
+        // (one register each: more did not fit AVX2's sixteen registers).
+        let n = xs.len() / SUM_LANES * SUM_LANES;
+        let mut sum = [T::Acc::default(); SUM_LANES];
         let first = xs.iter().copied().find(|x| !x.is_nan());
         let init = first.unwrap_or_default();
         let (mut mn, mut mx) = ([init; 8], [init; 8]);
-        for c in xs[..n8].chunks_exact(8) {
-            for k in 0..8 {
+        for c in xs[..n].chunks_exact(SUM_LANES) {
+            for k in 0..SUM_LANES {
                 let x = c[k];
                 sum[k] = T::acc(sum[k], x);
-                if x < mn[k] {
-                    mn[k] = x;
+                if x < mn[k % 8] {
+                    mn[k % 8] = x;
                 }
-                if x > mx[k] {
-                    mx[k] = x;
+                if x > mx[k % 8] {
+                    mx[k % 8] = x;
                 }
             }
         }
-        let m = T::acc_merge;
-        let mut total = m(
-            m(m(sum[0], sum[1]), m(sum[2], sum[3])),
-            m(m(sum[4], sum[5]), m(sum[6], sum[7])),
-        );
+        let mut total = merge_lanes(sum, T::acc_merge);
         // NaNs are not counted in the loop (four more registers of lanes made it spill): a
         // NaN turns its lane's sum into NaN, and only then are they counted.
         let mut nans = if sum.iter().any(|&a| acc_is_nan(a)) {
-            xs[..n8].iter().filter(|x| x.is_nan()).count()
+            xs[..n].iter().filter(|x| x.is_nan()).count()
         } else {
             0
         };
@@ -90,7 +88,7 @@ impl<T: Element> Stats<T> {
                 hi = mx[k];
             }
         }
-        for &x in &xs[n8..] {
+        for &x in &xs[n..] {
             total = T::acc(total, x);
             nans += usize::from(x.is_nan());
             if x < lo {
@@ -145,17 +143,17 @@ fn acc_is_nan<A: PartialEq>(a: A) -> bool {
 }
 
 /// [`Element::sum_slice`] of a slice handed over in consecutive pieces (all but the last a
-/// multiple of 8 elements long): the same additions in the same order, so the same result bit
-/// for bit, without the slice ever being whole in memory.
+/// multiple of [`SUM_LANES`] elements long): the same additions in the same order, so the same
+/// result bit for bit, without the slice ever being whole in memory.
 pub(crate) struct LaneSum<T: Element> {
-    lanes: [T::Acc; 8],
+    lanes: [T::Acc; SUM_LANES],
     rest: Option<T::Acc>,
 }
 
 impl<T: Element> LaneSum<T> {
     pub(crate) fn new() -> Self {
         LaneSum {
-            lanes: [T::Acc::default(); 8],
+            lanes: [T::Acc::default(); SUM_LANES],
             rest: None,
         }
     }
@@ -164,19 +162,9 @@ impl<T: Element> LaneSum<T> {
     #[inline]
     pub(crate) fn add(&mut self, xs: &[T]) {
         debug_assert!(self.rest.is_none(), "a piece after a piece of odd length");
-        let chunks = xs.chunks_exact(8);
-        let rest = chunks.remainder();
-        // A local copy: the lanes stay in registers (vectorised) instead of being stored
-        // through `self` at every step.
-        let mut lanes = self.lanes;
-        for c in chunks {
-            for (l, &x) in lanes.iter_mut().zip(c) {
-                *l = T::acc(*l, x);
-            }
-        }
-        self.lanes = lanes;
+        let rest = crate::wide::wide(|| add_lanes(&mut self.lanes, xs, T::acc));
         if !rest.is_empty() {
-            let mut s = self.combined();
+            let mut s = merge_lanes(self.lanes, T::acc_merge);
             for &x in rest {
                 s = T::acc(s, x);
             }
@@ -184,18 +172,10 @@ impl<T: Element> LaneSum<T> {
         }
     }
 
-    fn combined(&self) -> T::Acc {
-        let m = T::acc_merge;
-        let l = &self.lanes;
-        m(
-            m(m(l[0], l[1]), m(l[2], l[3])),
-            m(m(l[4], l[5]), m(l[6], l[7])),
-        )
-    }
-
     /// The sum of everything added.
     pub(crate) fn finish(self) -> T::Acc {
-        self.rest.unwrap_or_else(|| self.combined())
+        self.rest
+            .unwrap_or_else(|| merge_lanes(self.lanes, T::acc_merge))
     }
 }
 
@@ -293,22 +273,23 @@ mod tests {
         fn one_pass_floats(
             xs in prop::collection::vec(prop_oneof![
                 8 => -1e6f64..1e6, 1 => Just(f64::NAN), 1 => Just(-0.0f64), 1 => Just(0.0f64),
-            ], 0..300),
-            block in 1usize..70,
+            ], 0..700),
+            block in 1usize..200,
         ) {
             check(&xs, block)?;
         }
 
-        /// A sum fed in pieces (multiples of 8 but the last) equals `sum_slice` bit for bit.
+        /// A sum fed in pieces (multiples of `SUM_LANES` but the last) equals `sum_slice` bit
+        /// for bit.
         #[test]
         #[expect(clippy::cast_possible_truncation, reason = "test data of other types")]
         fn lane_sum_in_pieces_equals_sum_slice(
             xs in prop::collection::vec(prop_oneof![
                 8 => -1e6f64..1e6, 1 => Just(f64::NAN), 1 => Just(-0.0f64), 1 => Just(1e300f64),
-            ], 0..400),
-            piece8 in 1usize..12,
+            ], 0..1200),
+            groups in 1usize..12,
         ) {
-            let piece = piece8 * 8;
+            let piece = groups * SUM_LANES;
             let mut lanes = LaneSum::<f64>::new();
             xs.chunks(piece).for_each(|p| lanes.add(p));
             prop_assert_eq!(lanes.finish().to_bits(), f64::sum_slice(&xs).to_bits());
@@ -327,7 +308,7 @@ mod tests {
         }
 
         #[test]
-        fn one_pass_integers(xs in prop::collection::vec(any::<i64>(), 0..300), block in 1usize..70) {
+        fn one_pass_integers(xs in prop::collection::vec(any::<i64>(), 0..700), block in 1usize..200) {
             check(&xs, block)?;
             let small: Vec<u8> = xs.iter().map(|&x| x.to_le_bytes()[0]).collect();
             check(&small, block)?;

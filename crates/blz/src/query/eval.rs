@@ -13,7 +13,7 @@ use rayon::prelude::*;
 
 use super::{BinOp, Expr, Literal, Span, UnOp};
 use crate::ctable::{CTable, Column, ColumnType, Data, StrData, Value};
-use crate::dtype::{DType, Element, TimeUnit, Timestamp};
+use crate::dtype::{DType, Element, SUM_LANES, TimeUnit, Timestamp, add_lanes, merge_lanes};
 use crate::error::{Error, Result};
 use crate::stats::Stats;
 
@@ -1129,15 +1129,15 @@ fn accumulate(
         } else if T::FLOAT {
             // A row not kept adds +0.0, selected by masking the bits (a NaN there is dropped).
             let pick = |x: f64, k: bool| f64::from_bits(x.to_bits() & u64::from(k).wrapping_neg());
-            acc.fsum += lanes_sum(xs, keep, 0.0, |x| x.wf(), pick, |a, b| a + b);
+            acc.fsum += lanes_sum::<_, _, SUM_LANES>(xs, keep, 0.0, |x| x.wf(), pick, |a, b| a + b);
         } else if std::mem::size_of::<T>() <= 4 {
             // At most 2^31 rows of 32-bit values per chunk: an i64 cannot overflow.
             let pick = |x: i64, k: bool| x & i64::from(k).wrapping_neg();
-            let s = lanes_sum(xs, keep, 0i64, Widen::wi, pick, i64::wrapping_add);
+            let s = lanes_sum::<_, _, 8>(xs, keep, 0i64, Widen::wi, pick, i64::wrapping_add);
             acc.isum += i128::from(s);
         } else {
             let pick = |x: i128, k: bool| if k { x } else { 0 };
-            acc.isum += lanes_sum(xs, keep, 0i128, Widen::wide, pick, |a, b| a + b);
+            acc.isum += lanes_sum::<_, _, 8>(xs, keep, 0i128, Widen::wide, pick, |a, b| a + b);
         }
         if mm {
             for (i, &x) in xs.iter().enumerate() {
@@ -1158,10 +1158,11 @@ fn accumulate(
     on_buf!(b, |xs| go(acc, xs, keep, sum, mm), |_c| {}, |_s| {});
 }
 
-/// `sum(f(x))` over the kept rows, in eight lanes combined in a fixed order; `pick(v, keep)`
-/// is `v` or zero, branch-free so the loop vectorises.
+/// `sum(f(x))` over the kept rows, in `N` lanes combined in a fixed order (floats: the crate's
+/// [`SUM_LANES`] association; integer sums are exact in any order); `pick(v, keep)` is `v` or
+/// zero, branch-free so the loop vectorises.
 #[inline]
-fn lanes_sum<T: Copy, A: Copy>(
+fn lanes_sum<T: Copy, A: Copy, const N: usize>(
     xs: &[T],
     keep: Option<&[bool]>,
     zero: A,
@@ -1169,29 +1170,22 @@ fn lanes_sum<T: Copy, A: Copy>(
     pick: impl Fn(A, bool) -> A,
     add: impl Fn(A, A) -> A,
 ) -> A {
-    let mut l = [zero; 8];
-    let n8 = xs.len() / 8 * 8;
+    let mut l = [zero; N];
+    let n = xs.len() / N * N;
     match keep {
         None => {
-            for c in xs[..n8].chunks_exact(8) {
-                for j in 0..8 {
-                    l[j] = add(l[j], f(c[j]));
-                }
-            }
+            add_lanes(&mut l, xs, |a, x| add(a, f(x)));
         }
         Some(k) => {
-            for (c, kc) in xs[..n8].chunks_exact(8).zip(k[..n8].chunks_exact(8)) {
-                for j in 0..8 {
+            for (c, kc) in xs[..n].chunks_exact(N).zip(k[..n].chunks_exact(N)) {
+                for j in 0..N {
                     l[j] = add(l[j], pick(f(c[j]), kc[j]));
                 }
             }
         }
     }
-    let mut s = add(
-        add(add(l[0], l[1]), add(l[2], l[3])),
-        add(add(l[4], l[5]), add(l[6], l[7])),
-    );
-    for (i, &x) in xs.iter().enumerate().skip(n8) {
+    let mut s = merge_lanes(l, &add);
+    for (i, &x) in xs.iter().enumerate().skip(n) {
         if keep.is_none_or(|k| k[i]) {
             s = add(s, f(x));
         }
