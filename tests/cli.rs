@@ -307,3 +307,31 @@ fn cli_bench_codec_writes_the_anchors_schema() {
     // An unknown dataset name is an error that names it.
     blz_fails_naming(dir, "bench codec --datasets . --names nope", "nope");
 }
+
+/// `blz chunk info x | head -0`: the reader is gone before `blz` writes. A closed pipe ends
+/// the command quietly with success (it panicked in `println!` before).
+#[test]
+fn cli_closed_stdout_is_not_a_panic() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("in.raw"), sample_data()).expect("write input");
+    blz_ok(
+        dir.path(),
+        "chunk compress --codec lz4 --typesize 8 in.raw in.b1",
+    );
+    for args in ["chunk info in.b1", "chunk info in.b1 --json"] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_blz"))
+            .args(args.split_whitespace())
+            .current_dir(dir.path())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("the blz binary runs");
+        // Closing the read end at once: `blz` is most likely still starting, so its first
+        // write meets a closed pipe (if it wrote first, the test passes trivially).
+        drop(child.stdout.take());
+        let out = child.wait_with_output().expect("blz ends");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "blz {args}: {} {err}", out.status);
+        assert!(!err.contains("panicked"), "blz {args}: {err}");
+    }
+}

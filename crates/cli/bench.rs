@@ -304,7 +304,7 @@ fn codec(mut a: CodecArgs) -> Result<()> {
         ]);
     }
     print_table(&header, &rows);
-    println!(
+    outln!(
         "\nGB/s: median of {repeats} repeats; chunks of {} bytes; loadavg {}",
         a.chunk_bytes,
         loadavg().map_or_else(|| "n/a".to_owned(), |l| format!("{l:?}"))

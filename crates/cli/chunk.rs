@@ -152,10 +152,10 @@ fn info(a: &InfoArgs) -> Result<()> {
     if a.json {
         let map: serde_json::Map<String, Value> =
             fields.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
-        println!("{}", serde_json::to_string_pretty(&map)?);
+        outln!("{}", serde_json::to_string_pretty(&map)?);
         return Ok(());
     }
-    println!("{}", a.input.display());
+    outln!("{}", a.input.display());
     for (k, val) in &fields {
         let text = match val {
             Value::String(s) => s.clone(),
@@ -167,7 +167,7 @@ fn info(a: &InfoArgs) -> Result<()> {
             Value::Number(n) if *k == "ratio" => format!("{:.3}", n.as_f64().unwrap_or(0.0)),
             other => other.to_string(),
         };
-        println!("  {k:<14} {text}");
+        outln!("  {k:<14} {text}");
     }
     Ok(())
 }

@@ -45,7 +45,7 @@ const CONFIGS: [(Compressor, u8, Shuffle); 3] = [
 
 /// Runs `blz demo`.
 pub(crate) fn run(args: &Args) -> Result<()> {
-    println!("blz demo: compressed columns in memory, on generated data\n");
+    outln!("blz demo: compressed columns in memory, on generated data\n");
     if args.rows > 0 {
         table::run(usize::try_from(args.rows)?, usize::from(args.repeats))?;
     }
@@ -53,7 +53,7 @@ pub(crate) fn run(args: &Args) -> Result<()> {
         return Ok(());
     }
     if args.rows > 0 {
-        println!();
+        outln!();
     }
     codecs(args)
 }
@@ -66,7 +66,7 @@ fn codecs(args: &Args) -> Result<()> {
     let columns = columns(nbytes);
     let mut dst = vec![0u8; nbytes];
     let memcpy_s = bench::memcpy_secs(&columns[0].bytes, &mut dst, 5);
-    println!(
+    outln!(
         "The codecs alone: {} columns of {} MiB, {} KiB chunks, {} thread(s) per chunk:\n",
         columns.len(),
         args.mib,
@@ -122,7 +122,7 @@ fn codecs(args: &Args) -> Result<()> {
         &[Left, Left, Left, Right, Right, Right, Right, Right],
         &rows,
     )?;
-    println!(
+    outln!(
         "\nmemcpy of {} MiB: {:.3} GB/s (median of 5, for reference)",
         args.mib,
         gbps(nbytes, memcpy_s)
@@ -133,7 +133,7 @@ fn codecs(args: &Args) -> Result<()> {
         }
         bail!("{} of {} round trips differ", failures.len(), rows.len());
     }
-    println!("all {} round trips identical", rows.len());
+    outln!("all {} round trips identical", rows.len());
     Ok(())
 }
 

@@ -104,7 +104,7 @@ pub(crate) fn run(args: &Args) -> Result<()> {
             });
         }
     };
-    println!(
+    outln!(
         "exported {} rows of {} to {} ({}) in {:.2} s",
         thousands(usize::try_from(rows)?),
         args.table.display(),

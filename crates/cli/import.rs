@@ -108,7 +108,7 @@ pub(crate) fn run(args: &Args) -> Result<()> {
     let t = CTable::open(dest, OpenMode::ReadOnly)
         .with_context(|| format!("reading back {}", dest.display()))?;
     let (n, c) = (t.nbytes(), t.cbytes());
-    println!(
+    outln!(
         "{} {} rows into {} in {:.2} s: {} rows, {} columns, {} -> {} (ratio {})",
         if args.append { "appended" } else { "imported" },
         thousands(usize::try_from(rows)?),

@@ -16,6 +16,18 @@
 //! which exists only with the `interop` feature.
 #![cfg_attr(not(feature = "interop"), forbid(unsafe_code))]
 
+/// `println!` for results on standard output. `println!` panics when the reader has gone
+/// (`blz chunk info x | head`); this ends the process quietly then, as a closed pipe is not a
+/// failure (see [`is_broken_pipe`]), and reports any other write error.
+macro_rules! outln {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        if let Err(e) = writeln!(std::io::stdout().lock(), $($t)*) {
+            $crate::stdout_failed(&e);
+        }
+    }};
+}
+
 mod bench;
 #[cfg(feature = "interop")]
 mod cblosc;
@@ -90,6 +102,16 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Ends the process after a failed write to standard output: quietly with success for a
+/// closed pipe, else with the error.
+fn stdout_failed(e: &std::io::Error) -> ! {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        std::process::exit(0);
+    }
+    eprintln!("blz: error: writing to standard output: {e}");
+    std::process::exit(1)
 }
 
 /// Whether the error is a closed stdout (`blz query ... | head`), which is not a failure.

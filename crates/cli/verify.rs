@@ -35,9 +35,9 @@ pub(crate) fn run(args: &Args) -> Result<bool> {
             "bytes": r.bytes,
             "problems": r.problems,
         });
-        println!("{}", serde_json::to_string_pretty(&j)?);
+        outln!("{}", serde_json::to_string_pretty(&j)?);
     } else {
-        println!(
+        outln!(
             "{}: {} rows, {} columns, {} chunks ({}) checked",
             path.display(),
             thousands(usize::try_from(r.rows)?),
@@ -46,12 +46,12 @@ pub(crate) fn run(args: &Args) -> Result<bool> {
             human_bytes(usize::try_from(r.bytes)?)
         );
         if ok {
-            println!("ok: every checksum and chunk is sound");
+            outln!("ok: every checksum and chunk is sound");
         } else {
             for p in &r.problems {
-                println!("problem: {p}");
+                outln!("problem: {p}");
             }
-            println!(
+            outln!(
                 "CORRUPT: {} problem(s); restore the table from a copy or re-import it",
                 r.problems.len()
             );

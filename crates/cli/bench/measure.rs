@@ -283,10 +283,10 @@ pub(crate) fn print_table(header: &[&str], rows: &[Vec<String>]) {
                 }
             })
             .collect();
-        println!("{}", parts.join("  ").trim_end());
+        outln!("{}", parts.join("  ").trim_end());
     };
     line(header.to_vec());
-    println!(
+    outln!(
         "{}",
         "-".repeat(widths.iter().sum::<usize>() + 2 * widths.len().saturating_sub(1))
     );

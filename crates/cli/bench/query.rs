@@ -620,7 +620,7 @@ pub(crate) fn query(a: &QueryArgs) -> Result<()> {
     ];
     let mut rows: Vec<Vec<String>> = cases.iter().map(|c| c.row(vec_filter_s)).collect();
     rows.extend(group_cases.iter().map(|c| c.row(vec_group_s)));
-    println!(
+    outln!(
         "query {text:?} on {nrows} rows, {threads} threads; table ratio {table_ratio:.3} \
          ({} / {} bytes); cols {}",
         info.nbytes,
@@ -632,7 +632,7 @@ pub(crate) fn query(a: &QueryArgs) -> Result<()> {
             .join(" "),
     );
     print_table(&header, &rows);
-    println!(
+    outln!(
         "\nms: median of {repeats} runs ({repeats_slow} for group-by) after one warm-up; GB/s over \
          qty + price ({nbq} bytes); loadavg {}",
         loadavg().map_or_else(|| "n/a".to_owned(), |l| format!("{l:?}"))

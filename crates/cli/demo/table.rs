@@ -130,7 +130,7 @@ pub(crate) fn run(rows: usize, repeats: usize) -> Result<()> {
     let t0 = Instant::now();
     let table = build(&plain)?;
     let build_s = t0.elapsed().as_secs_f64();
-    println!(
+    outln!(
         "A table of {} trades ({} columns) compressed in memory in {}\n(LZ4 + shuffle, {} rows \
          per chunk, {} thread(s)):\n",
         thousands(table.len()),
@@ -245,7 +245,7 @@ pub(crate) fn run(rows: usize, repeats: usize) -> Result<()> {
         format!("{} groups", got.len()),
     ));
 
-    println!(
+    outln!(
         "\nQueries on the compressed table next to loops over the same data in plain Vecs\n\
          (median of {repeats}; the table uses {threads} thread(s), the loops one):\n"
     );
@@ -266,7 +266,7 @@ pub(crate) fn run(rows: usize, repeats: usize) -> Result<()> {
     if !wrong.is_empty() {
         bail!("the table and the Vecs disagree on: {}", wrong.join(", "));
     }
-    println!("\nevery result matches the Vec loops");
+    outln!("\nevery result matches the Vec loops");
     Ok(())
 }
 
