@@ -12,9 +12,9 @@
 //!   whole sequences with one bounds check each while both buffers have room to spare (fixed-size
 //!   copies, 8-byte pieces and offset patterns for close matches); an exactly checked general
 //!   path handles the rest and the end of the block. With the `simd` feature the copies use raw
-//!   pointers (`lz4/copy_simd.rs`) and, on x86-64 CPUs with AVX2 (detected at run time), the
-//!   decoder is compiled for AVX2 (matches whose offset is at least 32 are copied 32 bytes at a
-//!   time); without it an all-safe implementation (`lz4/copy.rs`) is used.
+//!   pointers (`lz4/copy_simd.rs`) and, on x86-64, the decoder is compiled for AVX-512 or AVX2
+//!   when the CPU has them (detected at run time): matches whose offset allows it are copied 64
+//!   or 32 bytes at a time. Without it an all-safe implementation (`lz4/copy.rs`) is used.
 //!
 //! Block format (the LZ4 spec): a sequence is a token (high nibble literal length, low nibble match
 //! length - 4, 15 meaning "more length bytes follow, each adding up to 255"), the literals, a 2-byte

@@ -27,10 +27,11 @@ use super::copy::{
     extra_len, pattern, pattern_of, pattern_small,
 };
 
-/// Wide copies with raw pointers.
-pub(super) struct Wide;
+/// Wide copies with raw pointers; matches of 19-511 bytes are copied `V` bytes at a time when
+/// their offset allows (`V` = 32, or 64 in the AVX-512 build of the decoder).
+pub(super) struct Wide<const V: usize>;
 
-impl Copier for Wide {
+impl<const V: usize> Copier for Wide<V> {
     #[inline(always)]
     fn copy16(src: &[u8], s: usize, dst: &mut [u8], d: usize) {
         // The caller has already checked this; after inlining the compiler drops the repeat.
@@ -128,11 +129,12 @@ impl Copier for Wide {
                     break;
                 };
                 len += extra + MIN_MATCH;
-                if len >= LONG_MATCH || len > dlen - d - 2 * CHUNK {
+                // (dlen - d >= 50, see above: no underflow.)
+                if len >= LONG_MATCH || len + V.max(2 * CHUNK) > dlen - d {
                     break;
                 }
-                // SAFETY: m < d and d + len + 32 <= dst.len() were just checked (1).
-                unsafe { copy_long_match(base, m, d, len) };
+                // SAFETY: m < d and d + len + max(V, 32) <= dst.len() were just checked (1).
+                unsafe { copy_long_match::<V>(base, m, d, len) };
             } else {
                 len += MIN_MATCH;
                 // SAFETY: m < d, and every store ends by d + 32 <= dst.len() (1); unaligned (2);
@@ -289,12 +291,28 @@ unsafe fn short_pattern(base: *mut u8, m: usize, d: usize, offset: usize) {
 /// (or a pattern for offsets under 16).
 ///
 /// # Safety
-/// `m < d` and `d + len + 32` is within the buffer `base` points into (1).
+/// `m < d` and `d + len + max(V, 32)` is within the buffer `base` points into (1).
 #[inline(always)]
-unsafe fn copy_long_match(base: *mut u8, m: usize, d: usize, len: usize) {
+unsafe fn copy_long_match<const V: usize>(base: *mut u8, m: usize, d: usize, len: usize) {
     let offset = d - m;
     let end = d + len;
-    if offset >= 2 * CHUNK {
+    if V == 4 * CHUNK && offset >= V {
+        // 64 bytes at a time (one move under AVX-512): most matches of 19-64 bytes in smooth
+        // byte planes take one step.
+        let mut x = 0;
+        loop {
+            // SAFETY: x < len: the piece ends before d + len + 64, inside the buffer, and
+            // reads below it (1); unaligned (2); offset >= 64: read whole before written (3).
+            unsafe {
+                let v = base.add(m + x).cast::<[u8; 4 * CHUNK]>().read_unaligned();
+                base.add(d + x).cast::<[u8; 4 * CHUNK]>().write_unaligned(v);
+            }
+            x += 4 * CHUNK;
+            if x >= len {
+                break;
+            }
+        }
+    } else if offset >= 2 * CHUNK {
         // 32 bytes at a time (one move under AVX2, see `decode::dispatch`): matches of 19-32
         // bytes, a quarter of them in smooth byte planes, take one step and no loop branch.
         let mut x = 0;

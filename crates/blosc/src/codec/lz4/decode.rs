@@ -58,6 +58,16 @@ fn dispatch<const PREFIX: bool>(
 ) -> Result<(), &'static str> {
     #[cfg(all(feature = "simd", target_arch = "x86_64"))]
     {
+        if std::is_x86_feature_detected!("avx512f") && std::is_x86_feature_detected!("avx512bw") {
+            #[allow(
+                unsafe_code,
+                reason = "calling a target-feature function after detection"
+            )]
+            // SAFETY: the only precondition of the `#[target_feature]` function is that the
+            // CPU has AVX-512 F and BW, detected just above.
+            let r = unsafe { decode_avx512::<PREFIX>(src, dst, dict, want) };
+            return r;
+        }
         if std::is_x86_feature_detected!("avx2") {
             #[allow(
                 unsafe_code,
@@ -70,6 +80,18 @@ fn dispatch<const PREFIX: bool>(
         }
     }
     decode::<Fast, PREFIX>(src, dst, dict, want)
+}
+
+/// [`decode`] with AVX-512 code generation and 64-byte match copies.
+#[cfg(all(feature = "simd", target_arch = "x86_64"))]
+#[target_feature(enable = "avx512f,avx512bw,avx2")]
+fn decode_avx512<const PREFIX: bool>(
+    src: &[u8],
+    dst: &mut [u8],
+    dict: &[u8],
+    want: usize,
+) -> Result<(), &'static str> {
+    decode::<super::copy_simd::Wide<64>, PREFIX>(src, dst, dict, want)
 }
 
 /// [`decode`] with AVX2 code generation.
@@ -86,7 +108,7 @@ fn decode_avx2<const PREFIX: bool>(
 
 /// The copy routines used by the public entry points.
 #[cfg(feature = "simd")]
-type Fast = super::copy_simd::Wide;
+type Fast = super::copy_simd::Wide<32>;
 /// The copy routines used by the public entry points.
 #[cfg(not(feature = "simd"))]
 type Fast = super::copy::Safe;

@@ -36,7 +36,13 @@ fn decode_all(src: &[u8], len: usize, dict: &[u8]) -> Result<Vec<u8>, &'static s
     #[cfg(feature = "simd")]
     {
         let mut b = vec![0; len];
-        let rb = decode::<super::copy_simd::Wide, false>(src, &mut b, dict, 0);
+        let rb = decode::<super::copy_simd::Wide<32>, false>(src, &mut b, dict, 0);
+        assert_eq!(ra.is_ok(), rb.is_ok());
+        if ra.is_ok() {
+            assert_eq!(a, b);
+        }
+        let mut b = vec![0; len];
+        let rb = decode::<super::copy_simd::Wide<64>, false>(src, &mut b, dict, 0);
         assert_eq!(ra.is_ok(), rb.is_ok());
         if ra.is_ok() {
             assert_eq!(a, b);
