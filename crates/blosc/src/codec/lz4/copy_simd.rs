@@ -29,6 +29,9 @@ use super::copy::{
 
 /// Wide copies with raw pointers; matches of 19-511 bytes are copied `V` bytes at a time when
 /// their offset allows (`V` = 32, or 64 in the AVX-512 build of the decoder).
+///
+/// `Wide<64>` calls code compiled for AVX-512 F and BW on x86-64: it must run only on CPUs that
+/// have them (the decoder's dispatch and the tests check first).
 pub(super) struct Wide<const V: usize>;
 
 impl<const V: usize> Copier for Wide<V> {
@@ -95,8 +98,10 @@ impl<const V: usize> Copier for Wide<V> {
                 // Out of line: inlined, its loops cost the sequence loop the registers that
                 // hold its positions (the output position was spilled to the stack).
                 // SAFETY: ip + FAST_SRC <= src.len() and op <= olimit = dst.len() - FAST_DST,
-                // as `long_literals` requires; `base` is dst's pointer.
-                let Some((n, a)) = (unsafe { long_literals(src, at, base, op, olimit) }) else {
+                // as `long_literals` requires; `base` is dst's pointer. `Wide<64>` runs only
+                // where AVX-512 F and BW were detected (its contract).
+                let run = unsafe { long_literals_v::<V>(src, at, base, op, olimit) };
+                let Some((n, a)) = run else {
                     break;
                 };
                 (lit, at) = (n, a);
@@ -243,6 +248,63 @@ impl<const V: usize> Copier for Wide<V> {
 #[inline(never)]
 unsafe fn long_literals(
     src: &[u8],
+    at: usize,
+    base: *mut u8,
+    op: usize,
+    olimit: usize,
+) -> Option<(usize, usize)> {
+    // SAFETY: this function's contract.
+    unsafe { long_literals_in::<{ 2 * CHUNK }>(src, at, base, op, olimit) }
+}
+
+/// [`long_literals`] for `Wide<V>`: the AVX-512 version for `V` = 64 on x86-64.
+///
+/// # Safety
+/// As [`long_literals`]; with `V` = 64 on x86-64 the CPU has AVX-512 F and BW.
+#[inline(always)]
+unsafe fn long_literals_v<const V: usize>(
+    src: &[u8],
+    at: usize,
+    base: *mut u8,
+    op: usize,
+    olimit: usize,
+) -> Option<(usize, usize)> {
+    #[cfg(target_arch = "x86_64")]
+    if V == 4 * CHUNK {
+        // SAFETY: this function's contract.
+        return unsafe { long_literals_64(src, at, base, op, olimit) };
+    }
+    // SAFETY: this function's contract.
+    unsafe { long_literals(src, at, base, op, olimit) }
+}
+
+/// [`long_literals`] in 64-byte pieces, compiled for AVX-512 (one move each): the literal runs
+/// of noisy byte planes (random walks) are mostly 15-64 bytes.
+///
+/// # Safety
+/// As [`long_literals`], and the CPU has AVX-512 F and BW.
+#[cfg(target_arch = "x86_64")]
+#[inline(never)]
+#[target_feature(enable = "avx512f,avx512bw")]
+unsafe fn long_literals_64(
+    src: &[u8],
+    at: usize,
+    base: *mut u8,
+    op: usize,
+    olimit: usize,
+) -> Option<(usize, usize)> {
+    // SAFETY: this function's contract.
+    unsafe { long_literals_in::<{ 4 * CHUNK }>(src, at, base, op, olimit) }
+}
+
+/// The body of [`long_literals`], copying `P`-byte pieces (32 or 64); runs whose pieces would
+/// not fit fall back to 32-byte pieces or to `None`.
+///
+/// # Safety
+/// As [`long_literals`].
+#[inline(always)]
+unsafe fn long_literals_in<const P: usize>(
+    src: &[u8],
     mut at: usize,
     base: *mut u8,
     op: usize,
@@ -256,6 +318,19 @@ unsafe fn long_literals(
     }
     let from = src.as_ptr();
     let mut x = 0;
+    // Wider pieces when they fit: the last one ends before op + lit + P <= olimit + 32 and
+    // at + lit + P <= src.len().
+    if P > 2 * CHUNK && lit + P <= olimit - op + 2 * CHUNK && lit + P <= src.len() - at {
+        while x < lit {
+            // SAFETY: x < lit: the piece ends before at + lit + P <= src.len() and
+            // op + lit + P <= olimit + 32 <= the buffer's length (1); distinct buffers (2).
+            unsafe {
+                std::ptr::copy_nonoverlapping(from.add(at + x), base.add(op + x), P);
+            }
+            x += P;
+        }
+        return Some((lit, at));
+    }
     while x < lit {
         // SAFETY: x < lit, so the pieces end before at + lit + 32 <= src.len() and
         // op + lit + 32 <= olimit + 32 <= the buffer's length (1); distinct buffers (2).

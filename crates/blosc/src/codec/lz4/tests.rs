@@ -41,11 +41,19 @@ fn decode_all(src: &[u8], len: usize, dict: &[u8]) -> Result<Vec<u8>, &'static s
         if ra.is_ok() {
             assert_eq!(a, b);
         }
-        let mut b = vec![0; len];
-        let rb = decode::<super::copy_simd::Wide<64>, false>(src, &mut b, dict, 0);
-        assert_eq!(ra.is_ok(), rb.is_ok());
-        if ra.is_ok() {
-            assert_eq!(a, b);
+        // `Wide<64>` runs AVX-512 code on x86-64 (its contract).
+        #[cfg(target_arch = "x86_64")]
+        let wide64 =
+            std::is_x86_feature_detected!("avx512f") && std::is_x86_feature_detected!("avx512bw");
+        #[cfg(not(target_arch = "x86_64"))]
+        let wide64 = true;
+        if wide64 {
+            let mut b = vec![0; len];
+            let rb = decode::<super::copy_simd::Wide<64>, false>(src, &mut b, dict, 0);
+            assert_eq!(ra.is_ok(), rb.is_ok());
+            if ra.is_ok() {
+                assert_eq!(a, b);
+            }
         }
     }
     // The public entry point: with the `simd` feature on an AVX2 machine, the same code
