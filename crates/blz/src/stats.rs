@@ -61,13 +61,19 @@ impl<T: Element> Stats<T> {
         let (mut mn, mut mx) = ([init; 8], [init; 8]);
         for c in xs[..n].chunks_exact(SUM_LANES) {
             for k in 0..SUM_LANES {
-                let x = c[k];
-                sum[k] = T::acc(sum[k], x);
-                if x < mn[k % 8] {
-                    mn[k % 8] = x;
-                }
-                if x > mx[k % 8] {
-                    mx[k % 8] = x;
+                sum[k] = T::acc(sum[k], c[k]);
+            }
+            // Written as eight-lane groups (`k % 8` indexing kept the compiler from
+            // vectorising the whole loop: appends lost a third of their speed).
+            for g in c.chunks_exact(8) {
+                for k in 0..8 {
+                    let x = g[k];
+                    if x < mn[k] {
+                        mn[k] = x;
+                    }
+                    if x > mx[k] {
+                        mx[k] = x;
+                    }
                 }
             }
         }
