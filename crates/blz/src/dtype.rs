@@ -176,7 +176,9 @@ pub trait Element:
     fn is_nan(self) -> bool {
         false
     }
-    /// Sum of a slice with a fixed association order (so results do not depend on threads).
+    /// Sum of a slice with a fixed association order (so results do not depend on threads):
+    /// for floats, element `i` into lane `i % 32`, the lanes combined pairwise, then the
+    /// elements after the last whole group of 32 in order.
     fn sum_slice(xs: &[Self]) -> Self::Acc {
         xs.iter()
             .fold(Self::Acc::default(), |a, &x| Self::acc(a, x))

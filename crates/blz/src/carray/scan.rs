@@ -388,8 +388,9 @@ impl<T: Element> CArray<T> {
     }
 
     /// Sum of the elements (see [`Element::Acc`]: wrapping `i64`/`u64` for integers, `f64` for
-    /// floats, the count of `true` for `bool`). The association order is fixed (block sums added
-    /// in order), so the result is the same for any thread count, with or without statistics.
+    /// floats, the count of `true` for `bool`). The association order is fixed (within a block,
+    /// 32 lanes combined pairwise; block sums added in order), so the result is the same for any
+    /// thread count, with or without statistics.
     ///
     /// # Errors
     /// If a chunk fails to decompress.
