@@ -47,8 +47,9 @@ pub(crate) fn decompress_with_dict(
     dispatch::<false>(src, dst, dict, 0)
 }
 
-/// Runs [`decode`] compiled for AVX2 when the CPU has it (the same code: its fixed-size copies
-/// become 32-byte moves, see `copy_simd`), else for the baseline target.
+/// Runs [`decode`] compiled for AVX-512 (F, BW) or AVX2 when the CPU has them, else for the
+/// baseline target: the same code, its fixed-size copies becoming 64- or 32-byte moves (see
+/// `copy_simd`). The check is a cached load, once per stream.
 #[inline]
 fn dispatch<const PREFIX: bool>(
     src: &[u8],
