@@ -240,14 +240,7 @@ pub fn gather(src: &[u8], items: &[usize], dst: &mut [u8]) -> Result<()> {
                     }
                 })?;
             } else {
-                let block: &[u8] = if chunk.has_delta && b == 0 {
-                    &block0
-                } else {
-                    blockbuf.resize(bsize, 0);
-                    let reference = chunk.has_delta.then_some(block0.as_slice());
-                    chunk.decode_block(b, &mut blockbuf, reference, s)?;
-                    &blockbuf
-                };
+                let block = chunk.whole_block(b, bsize, &block0, &mut blockbuf, s)?;
                 for (o, &i) in out.chunks_exact_mut(ts).zip(&items[k..e]) {
                     let at = i * ts - bstart;
                     o.copy_from_slice(&block[at..at + ts]);
@@ -494,14 +487,7 @@ pub fn getitem_pieces(
             } else {
                 // Not read as byte rows (a leftover block, other filters, no rows kernel):
                 // the block decoded whole, then handed over piece by piece.
-                let block: &[u8] = if chunk.has_delta && b == 0 {
-                    &block0
-                } else {
-                    blockbuf.resize(bsize, 0);
-                    let reference = chunk.has_delta.then_some(block0.as_slice());
-                    chunk.decode_block(b, &mut blockbuf, reference, s)?;
-                    &blockbuf
-                };
+                let block = chunk.whole_block(b, bsize, &block0, &mut blockbuf, s)?;
                 hand_over(&block[e0 * ts..e1 * ts], &mut piece[..per * ts], &mut f);
             }
             i = bend;
@@ -720,6 +706,24 @@ impl<'a> Chunk<'a> {
             self.decode_block(0, &mut block0, None, s)?;
         }
         Ok(block0)
+    }
+
+    /// Block `b` (`bsize` bytes) decoded whole: `block0` itself for block 0 of a DELTA chunk
+    /// (see [`Chunk::block0`]), else decoded into `buf` (against `block0` with DELTA).
+    fn whole_block<'b>(
+        &self,
+        b: usize,
+        bsize: usize,
+        block0: &'b [u8],
+        buf: &'b mut Vec<u8>,
+        s: &mut Scratch,
+    ) -> Result<&'b [u8]> {
+        if self.has_delta && b == 0 {
+            return Ok(block0);
+        }
+        buf.resize(bsize, 0);
+        self.decode_block(b, buf, self.has_delta.then_some(block0), s)?;
+        Ok(buf)
     }
 
     /// Whether a block of `bsize` bytes is stored as one stream per byte of the typesize.

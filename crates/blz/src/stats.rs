@@ -63,18 +63,10 @@ impl<T: Element> Stats<T> {
             for k in 0..SUM_LANES {
                 sum[k] = T::acc(sum[k], c[k]);
             }
-            // Written as eight-lane groups (`k % 8` indexing kept the compiler from
-            // vectorising the whole loop: appends lost a third of their speed).
+            // Eight-lane groups (`k % 8` indexing kept the compiler from vectorising the whole
+            // loop: appends lost a third of their speed).
             for g in c.chunks_exact(8) {
-                for k in 0..8 {
-                    let x = g[k];
-                    if x < mn[k] {
-                        mn[k] = x;
-                    }
-                    if x > mx[k] {
-                        mx[k] = x;
-                    }
-                }
+                min_max_lanes(&mut mn, &mut mx, g);
             }
         }
         let mut total = merge_lanes(sum, T::acc_merge);
@@ -197,6 +189,20 @@ pub(crate) fn min_max<T: Element>(xs: &[T]) -> (Option<T>, Option<T>, usize) {
     crate::wide::wide(|| min_max_body(xs))
 }
 
+/// One step of the eight-lane min/max loops: lane `k` takes `g[k]` (`g` has 8 elements).
+#[inline(always)]
+fn min_max_lanes<T: Element>(mn: &mut [T; 8], mx: &mut [T; 8], g: &[T]) {
+    for k in 0..8 {
+        let x = g[k];
+        if x < mn[k] {
+            mn[k] = x;
+        }
+        if x > mx[k] {
+            mx[k] = x;
+        }
+    }
+}
+
 #[inline(always)]
 fn min_max_body<T: Element>(xs: &[T]) -> (Option<T>, Option<T>, usize) {
     let nan = xs.iter().filter(|x| x.is_nan()).count();
@@ -221,15 +227,7 @@ fn min_max_body<T: Element>(xs: &[T]) -> (Option<T>, Option<T>, usize) {
     let chunks = xs.chunks_exact(8);
     let rest = chunks.remainder();
     for c in chunks {
-        for k in 0..8 {
-            let x = c[k];
-            if x < mn[k] {
-                mn[k] = x;
-            }
-            if x > mx[k] {
-                mx[k] = x;
-            }
-        }
+        min_max_lanes(&mut mn, &mut mx, c);
     }
     let mut lo = mn[0];
     let mut hi = mx[0];

@@ -411,19 +411,9 @@ mod tests {
             if !super::vbmi() {
                 return Ok(());
             }
-            let mut x = seed | 1;
-            let owned: Vec<Vec<u8>> = extra
-                .iter()
-                .map(|&e| {
-                    (0..n + e)
-                        .map(|_| {
-                            x ^= x << 13;
-                            x ^= x >> 7;
-                            x ^= x << 17;
-                            x.to_le_bytes()[3]
-                        })
-                        .collect()
-                })
+            let owned: Vec<Vec<u8>> = (0u64..)
+                .zip(&extra)
+                .map(|(j, &e)| super::super::tests::pattern(n + e, seed ^ j))
                 .collect();
             let rows: [&[u8]; 8] = std::array::from_fn(|j| &owned[j][..]);
             let mut a = vec![0u8; 8 * n + 8];

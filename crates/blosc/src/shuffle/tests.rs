@@ -17,7 +17,7 @@ fn naive(ts: usize, src: &[u8]) -> Vec<u8> {
     out
 }
 
-fn pattern(len: usize, seed: u64) -> Vec<u8> {
+pub(super) fn pattern(len: usize, seed: u64) -> Vec<u8> {
     let mut x = seed | 1;
     (0..len)
         .map(|_| {

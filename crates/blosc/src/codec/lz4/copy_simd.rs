@@ -297,6 +297,23 @@ unsafe fn long_literals_64(
     unsafe { long_literals_in::<{ 4 * CHUNK }>(src, at, base, op, olimit) }
 }
 
+/// Copies `src[at..at + lit]` to `base + op` in `P`-byte pieces (the last one runs past `lit`).
+///
+/// # Safety
+/// `at + lit + P <= src.len()`, `op + lit + P` is within the buffer `base` points into, and
+/// that buffer is not `src`.
+#[inline(always)]
+unsafe fn copy_pieces<const P: usize>(src: &[u8], at: usize, base: *mut u8, op: usize, lit: usize) {
+    let from = src.as_ptr();
+    let mut x = 0;
+    while x < lit {
+        // SAFETY: x < lit: the piece ends before at + lit + P and op + lit + P, both in
+        // bounds (1); distinct buffers (2).
+        unsafe { std::ptr::copy_nonoverlapping(from.add(at + x), base.add(op + x), P) };
+        x += P;
+    }
+}
+
 /// The body of [`long_literals`], copying `P`-byte pieces (32 or 64); runs whose pieces would
 /// not fit fall back to 32-byte pieces or to `None`.
 ///
@@ -316,28 +333,15 @@ unsafe fn long_literals_in<const P: usize>(
     if lit > olimit - op || lit + 2 * CHUNK > src.len() - at {
         return None;
     }
-    let from = src.as_ptr();
-    let mut x = 0;
     // Wider pieces when they fit: the last one ends before op + lit + P <= olimit + 32 and
-    // at + lit + P <= src.len().
-    if P > 2 * CHUNK && lit + P <= olimit - op + 2 * CHUNK && lit + P <= src.len() - at {
-        while x < lit {
-            // SAFETY: x < lit: the piece ends before at + lit + P <= src.len() and
-            // op + lit + P <= olimit + 32 <= the buffer's length (1); distinct buffers (2).
-            unsafe {
-                std::ptr::copy_nonoverlapping(from.add(at + x), base.add(op + x), P);
-            }
-            x += P;
-        }
-        return Some((lit, at));
-    }
-    while x < lit {
-        // SAFETY: x < lit, so the pieces end before at + lit + 32 <= src.len() and
-        // op + lit + 32 <= olimit + 32 <= the buffer's length (1); distinct buffers (2).
-        unsafe {
-            std::ptr::copy_nonoverlapping(from.add(at + x), base.add(op + x), 2 * CHUNK);
-        }
-        x += 2 * CHUNK;
+    // at + lit + P <= src.len() (with P = 32 the checks above are exactly these).
+    if lit + P <= olimit - op + 2 * CHUNK && lit + P <= src.len() - at {
+        // SAFETY: just checked, as `copy_pieces` requires.
+        unsafe { copy_pieces::<P>(src, at, base, op, lit) };
+    } else {
+        // SAFETY: at + lit + 32 <= src.len() and op + lit + 32 <= olimit + 32 were checked
+        // above.
+        unsafe { copy_pieces::<{ 2 * CHUNK }>(src, at, base, op, lit) };
     }
     Some((lit, at))
 }

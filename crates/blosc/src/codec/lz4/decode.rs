@@ -51,6 +51,13 @@ pub(crate) fn decompress_with_dict(
 /// baseline target: the same code, its fixed-size copies becoming 64- or 32-byte moves (see
 /// `copy_simd`). The check is a cached load, once per stream.
 #[inline]
+#[cfg_attr(
+    all(feature = "simd", target_arch = "x86_64"),
+    allow(
+        unsafe_code,
+        reason = "calling target-feature functions after run-time detection"
+    )
+)]
 fn dispatch<const PREFIX: bool>(
     src: &[u8],
     dst: &mut [u8],
@@ -60,24 +67,14 @@ fn dispatch<const PREFIX: bool>(
     #[cfg(all(feature = "simd", target_arch = "x86_64"))]
     {
         if std::is_x86_feature_detected!("avx512f") && std::is_x86_feature_detected!("avx512bw") {
-            #[allow(
-                unsafe_code,
-                reason = "calling a target-feature function after detection"
-            )]
             // SAFETY: the only precondition of the `#[target_feature]` function is that the
             // CPU has AVX-512 F and BW, detected just above.
-            let r = unsafe { decode_avx512::<PREFIX>(src, dst, dict, want) };
-            return r;
+            return unsafe { decode_avx512::<PREFIX>(src, dst, dict, want) };
         }
         if std::is_x86_feature_detected!("avx2") {
-            #[allow(
-                unsafe_code,
-                reason = "calling a target-feature function after detection"
-            )]
             // SAFETY: the only precondition of the `#[target_feature]` function is that the
             // CPU has AVX2, detected just above.
-            let r = unsafe { decode_avx2::<PREFIX>(src, dst, dict, want) };
-            return r;
+            return unsafe { decode_avx2::<PREFIX>(src, dst, dict, want) };
         }
     }
     decode::<Fast, PREFIX>(src, dst, dict, want)
