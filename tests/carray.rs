@@ -359,3 +359,38 @@ fn random_gets_past_the_budget_leave_the_cache_alone_and_sequential_gets_hit() {
     assert!(misses <= 4, "sequential gets miss {misses} times");
     assert_eq!(hits + misses, 4000);
 }
+
+#[test]
+fn weak_byte_streams_are_stored_raw_by_default() {
+    use blz::{DEFAULT_MIN_SAVING, blosc::CParams};
+    // A random walk: its low byte streams do not compress, the next one barely.
+    let mut x = 0x9E37_79B9_7F4A_7C15u64;
+    let mut walk = 0.0f64;
+    let v: Vec<f64> = (0..300_000)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            walk += ((x % 2001) as f64 / 1000.0 - 1.0) * 100.0;
+            walk
+        })
+        .collect();
+    let opts = CArrayOptions::default().with_chunklen(100_000);
+    let build = |o: CArrayOptions| {
+        let mut a = CArray::<f64>::with_options(o).unwrap();
+        a.extend_from_slice(&v).unwrap();
+        a
+    };
+    let a = build(opts.clone());
+    assert_eq!(a.cparams().min_saving, Some(DEFAULT_MIN_SAVING));
+    // C-Blosc's rule on request: every stream that shrinks at all stays compressed.
+    let c_rule = opts.with_cparams(CParams::default().with_min_saving(Some(0)));
+    let b = build(c_rule);
+    assert_eq!(b.cparams().min_saving, Some(0));
+    assert!(a.cbytes() > b.cbytes(), "{} vs {}", a.cbytes(), b.cbytes());
+    // Within a few percent of the ratio, and the same data.
+    assert!((a.cbytes() as f64) < b.cbytes() as f64 * 1.05);
+    assert_eq!(a.to_vec().unwrap(), v);
+    assert_eq!(a.sum().unwrap().to_bits(), b.sum().unwrap().to_bits());
+    assert_eq!(a.get(123_456).unwrap(), v[123_456]);
+}

@@ -332,3 +332,76 @@ fn blosclz_chunks_are_byte_identical_to_c_blosc1() {
         differ.join("\n")
     );
 }
+
+/// `(stream csize, decoded stream size)` of every stream of a Blosc1 chunk.
+fn blosc1_streams(chunk: &[u8]) -> Vec<(usize, usize)> {
+    let word = |at: usize| u32::from_le_bytes(chunk[at..at + 4].try_into().unwrap()) as usize;
+    let (flags, ts) = (chunk[2], usize::from(chunk[3]));
+    let (nbytes, blocksize) = (word(4), word(8));
+    assert!(flags & 0x02 == 0, "a memcpyed chunk has no streams");
+    let nblocks = nbytes.div_ceil(blocksize);
+    let mut out = Vec::new();
+    for b in 0..nblocks {
+        let bsize = blocksize.min(nbytes - b * blocksize);
+        let split = flags & 0x10 == 0 && bsize == blocksize;
+        let nstreams = if split { ts } else { 1 };
+        let mut pos = word(16 + 4 * b);
+        for _ in 0..nstreams {
+            let csize = word(pos);
+            out.push((csize, bsize / nstreams));
+            pos += 4 + csize;
+        }
+    }
+    out
+}
+
+#[test]
+fn min_saving_stores_weak_streams_raw_and_c_reads_them() {
+    // Noisy floats (a random walk): their low byte streams barely compress.
+    let src = data(1, 8, 300_001, 7);
+    for codec in Compressor::ALL {
+        let mut raw_counts = Vec::new();
+        for saving in [None, Some(0), Some(15), Some(50), Some(99)] {
+            let p = CParams::default()
+                .with_compressor(codec)
+                .with_clevel(CLevel::new(5))
+                .with_typesize(TypeSize::new(8))
+                .with_min_saving(saving);
+            let chunk = blz_blosc::compress(&src, &p).expect("compresses");
+            assert_eq!(
+                blz_blosc::decompress(&chunk).unwrap(),
+                src,
+                "{codec} {saving:?}"
+            );
+            assert_eq!(
+                c_decompress(&chunk, src.len(), 0xAA, 1).as_deref(),
+                Some(&src[..]),
+                "C decodes {codec} {saving:?}"
+            );
+            if chunk[2] & 0x02 != 0 {
+                // Nothing compressed well enough: the whole chunk is stored.
+                raw_counts.push(usize::MAX);
+                continue;
+            }
+            let streams = blosc1_streams(&chunk);
+            let limit = |n: usize| n * (100 - usize::from(saving.unwrap_or(0))) / 100;
+            for &(c, n) in &streams {
+                // Raw, or compressed by at least the asked saving.
+                assert!(c == n || c <= limit(n), "{codec} {saving:?}: {c} of {n}");
+            }
+            raw_counts.push(streams.iter().filter(|&&(c, n)| c == n).count());
+        }
+        // `None` and `Some(0)` are the same (C's) rule; asking more stores more streams raw.
+        assert_eq!(raw_counts[0], raw_counts[1], "{codec}");
+        assert!(
+            raw_counts.windows(2).all(|w| w[0] <= w[1]),
+            "{codec}: {raw_counts:?}"
+        );
+        assert!(raw_counts[4] > raw_counts[0], "{codec}: {raw_counts:?}");
+    }
+    let bad = CParams::default().with_min_saving(Some(100));
+    assert!(matches!(
+        blz_blosc::compress(&src, &bad),
+        Err(blz_blosc::Error::InvalidParam { .. })
+    ));
+}

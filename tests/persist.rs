@@ -8,7 +8,8 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use blz::{
-    Agg, CArrayOptions, CTable, ChunkCache, ColumnBatch, CreateOptions, Error, OpenMode, Value,
+    Agg, CArrayOptions, CTable, ChunkCache, ColumnBatch, CreateOptions, DEFAULT_MIN_SAVING, Error,
+    OpenMode, Value,
 };
 
 fn tmp() -> tempfile::TempDir {
@@ -153,6 +154,38 @@ fn reopened_writer_appends_renames_and_drops() {
         0,
         "{names:?}"
     );
+}
+
+#[test]
+fn min_saving_survives_reopening() {
+    let d = tmp();
+    for (name, asked, kept) in [
+        ("default", None, Some(DEFAULT_MIN_SAVING)),
+        ("c-rule", Some(0), Some(0)),
+        ("forty", Some(40), Some(40)),
+    ] {
+        let p = d.path().join(name);
+        let cparams = blz::blosc::CParams::default().with_min_saving(asked);
+        let opts = CreateOptions::default().with_column_options(
+            CArrayOptions::default()
+                .with_chunklen(500)
+                .with_cparams(cparams),
+        );
+        let mut t = CTable::create(&p, opts).unwrap();
+        t.append(batch(0, 1100)).unwrap();
+        assert_eq!(t.column_cparams("x").unwrap().min_saving, kept, "{name}");
+        t.commit().unwrap();
+        drop(t);
+        let mut t = CTable::open(&p, OpenMode::Append).unwrap();
+        assert_eq!(
+            t.column_cparams("x").unwrap().min_saving,
+            kept,
+            "{name} reopened"
+        );
+        t.append(batch(1100, 900)).unwrap();
+        t.commit().unwrap();
+        check_rows(&t, 2000);
+    }
 }
 
 #[test]

@@ -495,10 +495,11 @@ impl<'p> Plan<'p> {
                 continue;
             }
             all_zero = false;
-            let maxout = neblock.min(out.len() - pos);
-            if maxout == 0 {
+            if pos >= out.len() {
                 return Ok(None);
             }
+            // The codec gives up (returns 0) past the size from which the stream is stored raw.
+            let maxout = self.params.raw_from(neblock).min(out.len() - pos);
             let n = codecs.compress(
                 self.params.compressor,
                 self.params.clevel,
@@ -506,7 +507,7 @@ impl<'p> Plan<'p> {
                 stream,
                 &mut out[pos..pos + maxout],
             )?;
-            let n = if n == 0 || n >= neblock {
+            let n = if n == 0 || n >= self.params.raw_from(neblock) {
                 if pos + neblock > out.len() {
                     return Ok(None);
                 }

@@ -52,7 +52,8 @@ mod wide;
 pub use blz_blosc as blosc;
 pub use cache::{CacheStats, ChunkCache, DEFAULT_CACHE_BYTES};
 pub use carray::{
-    Blocks, CArray, CArrayOptions, DEFAULT_BLOCK_BYTES, Iter, Pred, default_chunklen,
+    Blocks, CArray, CArrayOptions, DEFAULT_BLOCK_BYTES, DEFAULT_MIN_SAVING, Iter, Pred,
+    default_chunklen,
 };
 pub use ctable::{
     CTable, ColumnBatch, ColumnSlice, ColumnType, Field, Schema, Value, Values, ValuesRef,

@@ -147,6 +147,7 @@ pub(crate) fn codec_rec(p: &CParams) -> CodecRec {
         clevel: p.clevel.get(),
         shuffle: p.shuffle.name().to_owned(),
         blocksize: p.blocksize.map(|b| b as u64),
+        min_saving: p.min_saving,
     }
 }
 
@@ -159,6 +160,7 @@ pub(crate) fn cparams_from(r: &CodecRec) -> Option<CParams> {
         Some(b) => Some(usize::try_from(b).ok()?),
         None => None,
     };
+    p.min_saving = r.min_saving.filter(|&m| m <= 99);
     Some(p)
 }
 

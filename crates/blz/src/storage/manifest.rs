@@ -44,6 +44,9 @@ pub(crate) struct CodecRec {
     pub(crate) clevel: u8,
     pub(crate) shuffle: String,
     pub(crate) blocksize: Option<u64>,
+    /// `CParams::min_saving` (absent in tables written before it existed: the default then).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) min_saving: Option<u8>,
 }
 
 /// One column.
@@ -301,6 +304,7 @@ mod tests {
             clevel: 5,
             shuffle: "byte".into(),
             blocksize: Some(1 << 15),
+            min_saving: Some(15),
         };
         Manifest {
             format: FORMAT_NAME.into(),
