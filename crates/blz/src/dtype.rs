@@ -278,15 +278,18 @@ macro_rules! float_element {
             fn sum_slice(xs: &[$t]) -> f64 {
                 // `SUM_LANES` lanes in a fixed order: vectorised, and the same result for the
                 // same slice whatever the thread that runs it.
-                crate::wide::wide(|| {
-                    let mut lanes = [0.0f64; SUM_LANES];
-                    let rest = add_lanes(&mut lanes, xs, |a, x| a + f64::from(x));
-                    let mut s = merge_lanes(lanes, |a, b| a + b);
-                    for &x in rest {
-                        s += f64::from(x);
-                    }
-                    s
-                })
+                crate::wide::wide(
+                    #[inline(always)]
+                    || {
+                        let mut lanes = [0.0f64; SUM_LANES];
+                        let rest = add_lanes(&mut lanes, xs, |a, x| a + f64::from(x));
+                        let mut s = merge_lanes(lanes, |a, b| a + b);
+                        for &x in rest {
+                            s += f64::from(x);
+                        }
+                        s
+                    },
+                )
             }
         }
     };

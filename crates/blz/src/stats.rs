@@ -47,7 +47,14 @@ impl<T: Element> Stats<T> {
     /// Statistics of one block in a single pass over it (min, max, NaN count and the sum
     /// together): the sum has exactly [`Element::sum_slice`]'s association.
     pub(crate) fn of_one_pass(xs: &[T]) -> Self {
-        crate::wide::wide(|| Self::of_one_pass_body(xs))
+        // `#[inline(always)]` on the closure: without it the closure, as big as the loop, was
+        // compiled as a function of its own for the baseline target (SSE2) and called from the
+        // AVX-512 one, so the loop never got the wide registers: 40 -> 26 ms for 100 M f64 in
+        // 1 MiB blocks in cache.
+        crate::wide::wide(
+            #[inline(always)]
+            || Self::of_one_pass_body(xs),
+        )
     }
 
     #[inline(always)]
@@ -160,7 +167,10 @@ impl<T: Element> LaneSum<T> {
     #[inline]
     pub(crate) fn add(&mut self, xs: &[T]) {
         debug_assert!(self.rest.is_none(), "a piece after a piece of odd length");
-        let rest = crate::wide::wide(|| add_lanes(&mut self.lanes, xs, T::acc));
+        let rest = crate::wide::wide(
+            #[inline(always)]
+            || add_lanes(&mut self.lanes, xs, T::acc),
+        );
         if !rest.is_empty() {
             let mut s = merge_lanes(self.lanes, T::acc_merge);
             for &x in rest {
@@ -185,8 +195,13 @@ pub(crate) fn block_sum<T: Element>(xs: &[T], block: usize) -> T::Acc {
 
 /// Min, max (ignoring NaNs) and the NaN count of a slice. Without NaNs (always for integers) it
 /// runs eight independent lanes that the compiler vectorises.
+///
+/// Compiled for the baseline target on purpose: forced into [`crate::wide::wide`]'s AVX-512
+/// function (an `#[inline(always)]` closure) the min scans of `blz bench sum` ran 40 % slower
+/// (linspace 46-49 -> 68-70 ms, randwalk 24-25 -> 34-36 ms). The `wide` call that stood here
+/// with a plain closure measured the same as this.
 pub(crate) fn min_max<T: Element>(xs: &[T]) -> (Option<T>, Option<T>, usize) {
-    crate::wide::wide(|| min_max_body(xs))
+    min_max_body(xs)
 }
 
 /// One step of the eight-lane min/max loops: lane `k` takes `g[k]` (`g` has 8 elements).

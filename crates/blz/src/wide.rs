@@ -15,8 +15,10 @@
     )
 )]
 
-/// Runs `f`, compiled for the widest vector extension this CPU has. `f` should be a small
-/// closure around `#[inline(always)]` code: only what is inlined into it gets the features.
+/// Runs `f`, compiled for the widest vector extension this CPU has. `f` should be an
+/// `#[inline(always)]` closure around `#[inline(always)]` code: only what is inlined into the
+/// target-feature function gets the features, and a closure left to the inliner's judgement
+/// may stay a separate baseline (SSE2) function once its body is large.
 #[inline]
 pub(crate) fn wide<R>(f: impl FnOnce() -> R) -> R {
     #[cfg(all(feature = "simd", target_arch = "x86_64"))]
