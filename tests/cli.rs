@@ -137,6 +137,27 @@ fn cli_chunk_roundtrip_blosc2_format_threads_blocksize() {
 }
 
 #[test]
+fn cli_chunk_min_saving_stores_weak_streams_raw() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let data = sample_data();
+    std::fs::write(dir.join("in.bin"), &data).unwrap();
+    let mut sizes = Vec::new();
+    for (saving, name) in [("", "c0.blosc"), ("--min-saving 99", "c99.blosc")] {
+        blz_ok(
+            dir,
+            &format!("chunk compress --codec lz4 --typesize 8 {saving} in.bin {name}"),
+        );
+        blz_ok(dir, &format!("chunk decompress {name} out.bin"));
+        let got = std::fs::read(dir.join("out.bin")).unwrap();
+        assert_same_bytes(name, &got, &data);
+        sizes.push(std::fs::metadata(dir.join(name)).unwrap().len());
+    }
+    // The streams that compress but by less than 99 % are stored raw.
+    assert!(sizes[1] > sizes[0], "{sizes:?}");
+}
+
+#[test]
 fn cli_chunk_info_json_fields() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
@@ -203,6 +224,7 @@ fn cli_bad_parameters_are_named() {
         ("--filter sideways", "filter"),
         ("--nthreads 0", "nthreads"),
         ("--blocksize 0", "blocksize"),
+        ("--min-saving 100", "min-saving"),
     ] {
         blz_fails_naming(
             dir,

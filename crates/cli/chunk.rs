@@ -51,6 +51,11 @@ struct CompressArgs {
     /// Chunk format to write.
     #[arg(long, value_enum, default_value_t = FormatArg::Blosc1)]
     format: FormatArg,
+    /// Store raw every stream that compression shrinks by less than this percent (0-99;
+    /// default: C-Blosc's rule, raw only when a stream does not shrink). blz columns use 15:
+    /// barely compressed streams decode slower than their few saved bytes can be read.
+    #[arg(long, value_name = "PERCENT", value_parser = clap::value_parser!(u8).range(0..=99))]
+    min_saving: Option<u8>,
     /// Input file (raw bytes).
     input: PathBuf,
     /// Output chunk file.
@@ -118,7 +123,8 @@ fn compress(a: &CompressArgs) -> Result<()> {
         .with_typesize(a.typesize)
         .with_nthreads(a.nthreads)
         .with_blocksize(a.blocksize)
-        .with_format(format);
+        .with_format(format)
+        .with_min_saving(a.min_saving);
     let chunk = blz_blosc::compress(&data, &params)
         .with_context(|| format!("cannot compress {}", a.input.display()))?;
     write(&a.output, &chunk)?;
