@@ -160,7 +160,10 @@ pub(crate) fn cparams_from(r: &CodecRec) -> Option<CParams> {
         Some(b) => Some(usize::try_from(b).ok()?),
         None => None,
     };
-    p.min_saving = r.min_saving.filter(|&m| m <= 99);
+    p.min_saving = match r.min_saving {
+        Some(m) if m > 99 => return None,
+        m => m,
+    };
     Some(p)
 }
 
@@ -384,5 +387,28 @@ trait ZeroRaw {
 impl<R: bytemuck::Pod> ZeroRaw for R {
     fn zeroed_raw() -> Self {
         R::zeroed()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codec_records_keep_min_saving_and_reject_bad_ones() {
+        let p = CParams::default().with_min_saving(Some(15));
+        let rec = codec_rec(&p);
+        assert_eq!(cparams_from(&rec).unwrap().min_saving, Some(15));
+        // Tables written before the field existed: absent, the column default applies later.
+        let old = CodecRec {
+            min_saving: None,
+            ..rec.clone()
+        };
+        assert_eq!(cparams_from(&old).unwrap().min_saving, None);
+        let bad = CodecRec {
+            min_saving: Some(150),
+            ..rec
+        };
+        assert!(cparams_from(&bad).is_none());
     }
 }

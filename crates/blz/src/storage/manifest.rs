@@ -357,6 +357,21 @@ mod tests {
     }
 
     #[test]
+    fn codec_without_min_saving_reads_as_before() {
+        // Tables written before `min_saving` existed have no such key.
+        let mut m = sample();
+        m.codec.min_saving = None;
+        if let StorageRec::Fixed { data } = &mut m.columns[0].storage {
+            data.codec.min_saving = None;
+        }
+        let b = m.to_bytes().unwrap();
+        assert!(!String::from_utf8_lossy(&b).contains("min_saving"));
+        let back = Manifest::from_bytes(&b, Path::new("t")).unwrap();
+        assert_eq!(back.codec.min_saving, None);
+        assert_eq!(back.to_bytes().unwrap(), b);
+    }
+
+    #[test]
     fn manifest_bit_flips_are_errors_or_identical() {
         let b = sample().to_bytes().unwrap();
         for i in 0..b.len() {
