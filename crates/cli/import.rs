@@ -64,6 +64,11 @@ pub(crate) struct Args {
     /// Shuffle filter: byte, bit or none.
     #[arg(long, default_value = "byte", value_parser = parse_filter, conflicts_with = "append")]
     shuffle: Shuffle,
+    /// Store raw the byte streams that compression shrinks by less than this percent, 0-99
+    /// [default: 15, as columns do; 0 is C-Blosc's rule]: barely compressed streams decode
+    /// slower than their few saved bytes are read.
+    #[arg(long, value_name = "PERCENT", value_parser = clap::value_parser!(u8).range(0..=99), conflicts_with = "append")]
+    min_saving: Option<u8>,
     /// Rows per chunk of the new table [default: as `CTable::new`, 32 Ki]. Rows past the last
     /// whole chunk are stored uncompressed until more rows fill it.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=(1 << 28)), conflicts_with = "append")]
@@ -236,7 +241,8 @@ fn create(args: &Args, dest: &Path, input: Input, every: usize) -> Result<u64> {
     let cparams = CParams::default()
         .with_compressor(args.codec)
         .with_clevel(args.clevel)
-        .with_shuffle(args.shuffle);
+        .with_shuffle(args.shuffle)
+        .with_min_saving(args.min_saving);
     let chunklen = match args.chunklen {
         Some(n) => usize::try_from(n)?,
         None => CTable::new().chunklen(),

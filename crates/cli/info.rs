@@ -17,7 +17,7 @@ pub(crate) struct Args {
     table: PathBuf,
     /// Print one JSON object: `rows`, `chunklen`, `nbytes`, `cbytes`, `ratio` and a `columns`
     /// array of objects with `name`, `type`, `nullable`, `nbytes`, `cbytes`, `ratio`, `codec`,
-    /// `clevel`, `shuffle`, `chunks`, `storage` and `dict_len`.
+    /// `clevel`, `shuffle`, `min_saving`, `chunks`, `storage` and `dict_len`.
     #[arg(long)]
     json: bool,
 }
@@ -61,6 +61,7 @@ pub(crate) fn describe(t: &CTable) -> Result<Json> {
             "codec": p.compressor.to_string(),
             "clevel": p.clevel.get(),
             "shuffle": p.shuffle.to_string(),
+            "min_saving": p.min_saving,
             "chunks": t.column_nchunks(&f.name)?,
             "storage": storage,
             "dict_len": dict_len,

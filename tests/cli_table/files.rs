@@ -148,12 +148,17 @@ fn cli_table_export_round_trips_every_format() {
             "zstd",
             "--shuffle",
             "bit",
+            "--min-saving",
+            "0",
         ],
     );
     let j = json_of(&ok(d, &["info", "jfk_csv", "--json"]));
     assert_eq!(j["rows"], 3368);
     assert_eq!(j["columns"][0]["codec"], "zstd");
     assert_eq!(j["columns"][0]["shuffle"], "bitshuffle");
+    assert_eq!(j["columns"][0]["min_saving"], 0);
+    let j = json_of(&ok(d, &["info", "flights", "--json"]));
+    assert_eq!(j["columns"][0]["min_saving"], blz::DEFAULT_MIN_SAVING);
 }
 
 #[test]
