@@ -333,19 +333,18 @@ fn blosclz_chunks_are_byte_identical_to_c_blosc1() {
     );
 }
 
-/// `(stream csize, decoded stream size)` of every stream of a Blosc1 chunk.
+/// `(stream csize, decoded stream size)` of every stream of a Blosc1 chunk with blocks.
 fn blosc1_streams(chunk: &[u8]) -> Vec<(usize, usize)> {
+    let h = blz_blosc::ChunkHeader::parse(chunk).expect("a chunk");
+    assert!(!h.is_memcpyed(), "a memcpyed chunk has no streams");
     let word = |at: usize| u32::from_le_bytes(chunk[at..at + 4].try_into().unwrap()) as usize;
-    let (flags, ts) = (chunk[2], usize::from(chunk[3]));
-    let (nbytes, blocksize) = (word(4), word(8));
-    assert!(flags & 0x02 == 0, "a memcpyed chunk has no streams");
-    let nblocks = nbytes.div_ceil(blocksize);
+    let (nbytes, blocksize, ts) = (h.nbytes(), h.blocksize(), h.typesize());
     let mut out = Vec::new();
-    for b in 0..nblocks {
+    for b in 0..h.nblocks() {
         let bsize = blocksize.min(nbytes - b * blocksize);
-        let split = flags & 0x10 == 0 && bsize == blocksize;
+        let split = !h.dont_split() && bsize == blocksize;
         let nstreams = if split { ts } else { 1 };
-        let mut pos = word(16 + 4 * b);
+        let mut pos = word(h.header_len() + 4 * b);
         for _ in 0..nstreams {
             let csize = word(pos);
             out.push((csize, bsize / nstreams));
@@ -378,7 +377,7 @@ fn min_saving_stores_weak_streams_raw_and_c_reads_them() {
                 Some(&src[..]),
                 "C decodes {codec} {saving:?}"
             );
-            if chunk[2] & 0x02 != 0 {
+            if blz_blosc::ChunkHeader::parse(&chunk).unwrap().is_memcpyed() {
                 // Nothing compressed well enough: the whole chunk is stored.
                 raw_counts.push(usize::MAX);
                 continue;

@@ -499,7 +499,8 @@ impl<'p> Plan<'p> {
                 return Ok(None);
             }
             // The codec gives up (returns 0) past the size from which the stream is stored raw.
-            let maxout = self.params.raw_from(neblock).min(out.len() - pos);
+            let raw_from = self.params.raw_from(neblock);
+            let maxout = raw_from.min(out.len() - pos);
             let n = codecs.compress(
                 self.params.compressor,
                 self.params.clevel,
@@ -507,7 +508,7 @@ impl<'p> Plan<'p> {
                 stream,
                 &mut out[pos..pos + maxout],
             )?;
-            let n = if n == 0 || n >= self.params.raw_from(neblock) {
+            let n = if n == 0 || n >= raw_from {
                 if pos + neblock > out.len() {
                     return Ok(None);
                 }
