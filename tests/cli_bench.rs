@@ -98,10 +98,17 @@ fn take_and_append_run() {
         dir.path(),
         "append --names uniform_f8_10M --len 300000 --piece 70000 --repeats 1 --threads 1",
     );
-    assert_eq!(recs.len(), 4);
+    // The codec, the plain Vec::push loop, push, extend and extend_from_slice.
+    assert_eq!(recs.len(), 5);
     for r in &recs {
         check_schema(r, "append");
     }
+    assert!(
+        recs.iter().any(|r| r["impl"]
+            .as_str()
+            .is_some_and(|s| s.contains("Vec<f64> push"))),
+        "the push floor case is missing"
+    );
 }
 
 #[test]

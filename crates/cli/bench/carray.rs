@@ -11,7 +11,9 @@
 //! - `take`: `count` random `get`s and one `count`-index `take` (seeded indices), with the
 //!   block cache cleared before each call (cold) or kept (warm), against `Vec` indexing.
 //! - `append`: `push` one by one, `extend` from an iterator and `extend_from_slice` in pieces, against `blz_blosc::compress`
-//!   of the same bytes in `chunklen` chunks with the column's codec parameters, one thread.
+//!   of the same bytes in `chunklen` chunks with the column's codec parameters, one thread;
+//!   also a plain `Vec::push` loop into a reused `chunklen` tail (no compression), the floor of
+//!   any one-by-one append: `push` can be at most `codec / (codec + loop)` as fast as the codec.
 
 use std::fs::File;
 use std::hint::black_box;
@@ -870,6 +872,38 @@ pub(crate) fn append(a: &AppendArgs) -> Result<()> {
             .bytes(nb)
             .vs(codec_s)
             .note(format!("ratio {:.2}", crate::demo::ratio(nb, cbytes))),
+        );
+
+        // The floor of any one-by-one append into an uncompressed tail: `Vec::push` into a
+        // reused tail of `chunklen` elements, emptied when full, with no compression at all.
+        // `push` costs at least this loop plus the codec's time.
+        let chunklen = probe.chunklen();
+        let (ts, _) = time_it(repeats, false, no_setup, || {
+            let mut tail: Vec<f64> = Vec::with_capacity(chunklen);
+            let mut seen = 0.0;
+            for &x in xs {
+                if tail.len() == chunklen {
+                    seen += black_box(&tail)[chunklen - 1];
+                    tail.clear();
+                }
+                tail.push(x);
+            }
+            Ok(seen + tail.last().copied().unwrap_or(0.0))
+        })?;
+        let loop_s = median(&ts);
+        cases.push(
+            Case::new(
+                "append",
+                &case,
+                "Rust Vec<f64> push into a reused chunklen tail, no compression (1 thread)",
+                ts,
+            )
+            .bytes(nb)
+            .vs(codec_s)
+            .note(format!(
+                "push bound: codec / (codec + this loop) = {:.3}",
+                codec_s / (codec_s + loop_s)
+            )),
         );
 
         let (ts, arr) = time_it(repeats, false, no_setup, || {
