@@ -122,6 +122,59 @@ const TYPESIZES: [usize; 10] = [1, 2, 3, 4, 8, 12, 16, 17, 32, 255];
 const SIZES: [usize; 5] = [0, 100, 1000, 40_007, 300_001];
 const SHUFFLES: [Shuffle; 3] = [Shuffle::None, Shuffle::Byte, Shuffle::Bit];
 
+/// Our compressed size against C-Blosc1's for the same parameters, every codec but Snappy at
+/// every level 1-9: the ratio must be within 2 % of C's or better. zlib-rs numbers its levels
+/// differently from zlib (`codec::zlib_level` maps them); this guards that mapping and any
+/// encoder change.
+#[test]
+fn compression_ratios_are_within_two_percent_of_c_blosc1() {
+    let n = 1 << 19;
+    let linspace: Vec<u8> = (0..n / 8)
+        .flat_map(|i| (i as f64 * (100.0 / 99_999_999.0)).to_le_bytes())
+        .collect();
+    let inputs = [
+        ("arange", data(0, 8, n, 1)),
+        ("random walk", data(1, 8, n, 2)),
+        ("linspace", linspace),
+    ];
+    let mut failures = Vec::new();
+    let mut cells = 0;
+    for codec in Compressor::ALL
+        .into_iter()
+        .filter(|&c| c != Compressor::Snappy)
+    {
+        for clevel in 1..=9u8 {
+            for shuffle in [Shuffle::Byte, Shuffle::Bit] {
+                for (name, src) in &inputs {
+                    let p = CParams::default()
+                        .with_compressor(codec)
+                        .with_clevel(CLevel::new(clevel))
+                        .with_shuffle(shuffle)
+                        .with_typesize(TypeSize::new(8));
+                    let ours = blz_blosc::compress(src, &p).expect("compresses").len();
+                    let c = c_compress(clevel, shuffle, 8, src, codec, 0, 1)
+                        .expect("C compresses")
+                        .len();
+                    // ratio ours / C = c / ours, at least 0.98.
+                    if (c as f64) < 0.98 * ours as f64 {
+                        failures.push(format!(
+                            "{codec}:{clevel} {shuffle} {name}: {ours} bytes against C's {c}"
+                        ));
+                    }
+                    cells += 1;
+                }
+            }
+        }
+    }
+    assert_eq!(cells, 5 * 9 * 2 * 3);
+    assert!(
+        failures.is_empty(),
+        "{} cells over 2 % larger than C-Blosc1's:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
 #[test]
 fn c_blosc1_decodes_every_chunk_we_write() {
     let mut failures = Vec::new();
