@@ -98,7 +98,7 @@ fn take_and_append_run() {
         dir.path(),
         "append --names uniform_f8_10M --len 300000 --piece 70000 --repeats 1 --threads 1",
     );
-    // The codec, the plain Vec::push loop, push, extend and extend_from_slice.
+    // The codec, one read of the source, push, extend and extend_from_slice.
     assert_eq!(recs.len(), 5);
     for r in &recs {
         check_schema(r, "append");
