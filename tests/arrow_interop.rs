@@ -442,7 +442,7 @@ fn import(path: &std::path::Path, opts: &CsvOptions) -> blz::Result<CTable> {
 fn file_round_trips_csv_parquet_ipc() {
     let dir = tempfile::tempdir().unwrap();
     let t = sample_table(100_003);
-    for name in ["t.csv", "t.parquet", "t.arrow"] {
+    for name in ["t.csv", "t.parquet", "t.arrow", "t.arrows"] {
         let p = dir.path().join(name);
         let fmt = FileFormat::from_extension(&p).unwrap();
         let n = blz::arrow::export(
@@ -484,10 +484,15 @@ fn file_round_trips_csv_parquet_ipc() {
         )
         .unwrap();
     }
-    // An IPC stream reads too.
-    let p = dir.path().join("t.arrows");
+    // An IPC stream written by arrow-rs itself reads too, and ours is what arrow-rs's stream
+    // reader takes.
+    let p = dir.path().join("theirs.arrows");
     std::fs::write(&p, ipc_stream_bytes(&t)).unwrap();
     assert_eq!(import(&p, &CsvOptions::default()).unwrap().len(), t.len());
+    let ours = std::fs::File::open(dir.path().join("t.arrows")).unwrap();
+    let r = blz::arrow::arrow_ipc::reader::StreamReader::try_new(ours, None).unwrap();
+    let rows: usize = r.map(|b| b.unwrap().num_rows()).sum();
+    assert_eq!(rows, t.len());
     // A query result exports.
     let p = dir.path().join("q.parquet");
     let q = t.query("sym == 'AA'").unwrap();

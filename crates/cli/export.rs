@@ -1,5 +1,6 @@
-//! `blz export TABLE DEST [--format csv|parquet|ipc] [--where EXPR] [--select a,b]`: a table's
-//! rows (all, or a query's matches) streamed into a CSV, Parquet or Arrow IPC file.
+//! `blz export TABLE DEST [--format csv|parquet|ipc|ipc-stream] [--where EXPR] [--select a,b]`:
+//! a table's rows (all, or a query's matches) streamed into a CSV, Parquet, Arrow IPC file or
+//! Arrow IPC stream.
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -25,6 +26,8 @@ pub(crate) enum OutFormat {
     Parquet,
     /// Arrow IPC file.
     Ipc,
+    /// Arrow IPC stream (no footer: readable while it is written).
+    IpcStream,
 }
 
 /// Arguments of `blz export`.
@@ -34,7 +37,8 @@ pub(crate) struct Args {
     table: PathBuf,
     /// The file to write.
     dest: PathBuf,
-    /// Output format [default: from DEST's extension: .csv, .parquet/.pq, .arrow/.ipc/.feather].
+    /// Output format [default: from DEST's extension: .csv, .parquet/.pq, .arrow/.ipc/.feather,
+    /// .arrows].
     #[arg(long, value_enum)]
     format: Option<OutFormat>,
     /// Export only the rows where EXPR holds (the query language of `blz query`).
@@ -55,12 +59,12 @@ pub(crate) fn run(args: &Args) -> Result<()> {
         Some(OutFormat::Csv) => FileFormat::Csv,
         Some(OutFormat::Parquet) => FileFormat::Parquet,
         Some(OutFormat::Ipc) => FileFormat::Ipc,
+        Some(OutFormat::IpcStream) => FileFormat::IpcStream,
         None => match FileFormat::from_extension(&args.dest) {
-            Some(FileFormat::IpcStream) => FileFormat::Ipc,
             Some(f) => f,
             None => bail!(
-                "cannot tell the format of {} from its extension; pass --format csv, parquet \
-                 or ipc",
+                "cannot tell the format of {} from its extension; pass --format csv, parquet, \
+                 ipc or ipc-stream",
                 args.dest.display()
             ),
         },

@@ -68,7 +68,7 @@ enum Command {
     Info(info::Args),
     /// Filter, select, aggregate or group a table's rows.
     Query(query::Args),
-    /// Write a table's rows (or a query's matches) to a CSV, Parquet or Arrow IPC file.
+    /// Write a table's rows (or a query's matches) to a CSV, Parquet or Arrow IPC file or stream.
     Export(export::Args),
     /// Check every checksum and chunk of a table; exit code 1 when anything is wrong.
     Verify(verify::Args),

@@ -100,7 +100,7 @@ fn cli_table_export_round_trips_every_format() {
             "json",
         ],
     ));
-    for ext in ["csv", "parquet", "arrow"] {
+    for ext in ["csv", "parquet", "arrow", "arrows"] {
         let file = format!("jfk.{ext}");
         let table = format!("jfk_{ext}");
         ok(
@@ -135,6 +135,13 @@ fn cli_table_export_round_trips_every_format() {
     }
     // --overwrite replaces a table, --format overrides the extension.
     ok(d, &["export", "flights", "all.data", "--format", "csv"]);
+    // An IPC stream whatever the extension: it starts with the continuation marker, not ARROW1.
+    ok(
+        d,
+        &["export", "flights", "all.pipe", "--format", "ipc-stream"],
+    );
+    let head = std::fs::read(d.join("all.pipe")).unwrap();
+    assert_eq!(head[..4], [0xFF; 4]);
     ok(
         d,
         &[

@@ -208,6 +208,27 @@ pub fn export_ipc(
     Ok(rows)
 }
 
+/// Writes a stream of record batches in the Arrow IPC *stream* format (`.arrows`: schema, then
+/// batches, then an end-of-stream marker; no footer, so readers can consume it as it is
+/// written); returns the rows written.
+///
+/// # Errors
+/// [`Error::AlreadyExists`] unless `opts.overwrite`; [`Error::Io`]; [`Error::Arrow`].
+pub fn export_ipc_stream(
+    reader: impl RecordBatchReader,
+    path: impl AsRef<Path>,
+    opts: &WriteOptions,
+) -> Result<u64> {
+    let path = path.as_ref();
+    let file = BufWriter::new(create_output(path, opts)?);
+    let ctx = || format!("writing {}", path.display());
+    let mut w = arrow_ipc::writer::StreamWriter::try_new(file, &reader.schema())
+        .map_err(|e| from_arrow_error(e, ctx()))?;
+    let rows = write_all(reader, path, |b| w.write(b))?;
+    w.finish().map_err(|e| from_arrow_error(e, ctx()))?;
+    Ok(rows)
+}
+
 #[cfg(feature = "parquet")]
 fn parquet_error(path: &Path, verb: &str, e: parquet::errors::ParquetError) -> Error {
     Error::Parquet {
@@ -291,8 +312,7 @@ pub fn open(path: impl AsRef<Path>, csv: &CsvOptions) -> Result<Box<dyn RecordBa
     }
 }
 
-/// Writes a stream of record batches in `format` (`IpcStream` writes an IPC file too);
-/// returns the rows written.
+/// Writes a stream of record batches in `format`; returns the rows written.
 ///
 /// # Errors
 /// As the format's writer; [`Error::FileFormat`] for Parquet without the `parquet` feature.
@@ -304,7 +324,8 @@ pub fn export(
 ) -> Result<u64> {
     match format {
         FileFormat::Csv => export_csv(reader, path, opts),
-        FileFormat::Ipc | FileFormat::IpcStream => export_ipc(reader, path, opts),
+        FileFormat::Ipc => export_ipc(reader, path, opts),
+        FileFormat::IpcStream => export_ipc_stream(reader, path, opts),
         #[cfg(feature = "parquet")]
         FileFormat::Parquet => export_parquet(reader, path, opts),
         #[cfg(not(feature = "parquet"))]
