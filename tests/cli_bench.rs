@@ -106,8 +106,8 @@ fn take_and_append_run() {
     assert!(
         recs.iter().any(|r| r["impl"]
             .as_str()
-            .is_some_and(|s| s.contains("Vec<f64> push"))),
-        "the push floor case is missing"
+            .is_some_and(|s| s.contains("read of the source"))),
+        "the source read case is missing"
     );
 }
 
