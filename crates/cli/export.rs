@@ -35,7 +35,8 @@ pub(crate) enum OutFormat {
 pub(crate) struct Args {
     /// The table (a directory made by `blz import`).
     table: PathBuf,
-    /// The file to write.
+    /// The file to write; `-` writes to standard output (give --format; the summary line goes
+    /// to standard error).
     dest: PathBuf,
     /// Output format [default: from DEST's extension: .csv, .parquet/.pq, .arrow/.ipc/.feather,
     /// .arrows].
@@ -55,6 +56,10 @@ pub(crate) struct Args {
 /// Runs `blz export`.
 pub(crate) fn run(args: &Args) -> Result<()> {
     let t0 = Instant::now();
+    let to_stdout = args.dest.as_os_str() == "-";
+    if to_stdout && args.format.is_none() {
+        bail!("writing to standard output (`-`) needs --format csv, parquet, ipc or ipc-stream");
+    }
     let format = match args.format {
         Some(OutFormat::Csv) => FileFormat::Csv,
         Some(OutFormat::Parquet) => FileFormat::Parquet,
@@ -69,27 +74,32 @@ pub(crate) fn run(args: &Args) -> Result<()> {
             ),
         },
     };
-    if args.dest.exists() && !args.overwrite {
+    if !to_stdout && args.dest.exists() && !args.overwrite {
         bail!(
             "{} already exists; pass --overwrite to replace it",
             args.dest.display()
         );
     }
-    let existed = args.dest.exists();
+    let existed = to_stdout || args.dest.exists();
     let t = open_read(&args.table)?;
     let cols: Vec<&str> = args.select.iter().map(String::as_str).collect();
     let cols = (!cols.is_empty()).then_some(&cols[..]);
     let opts = WriteOptions::default().with_overwrite(args.overwrite);
+    let write = |batches: Counted<blz::arrow::TableBatches<'_>>| {
+        if to_stdout {
+            blz::arrow::export_to_writer(batches, std::io::stdout(), format, "stdout")
+        } else {
+            blz::arrow::export(batches, &args.dest, format, &opts)
+        }
+    };
     let written = match &args.filter {
         Some(text) => {
             let q = t.query(text).map_err(|e| query_error(e, text, "--where"))?;
-            let batches = Counted::new(q.record_batches(cols, BATCH_ROWS)?, None);
-            blz::arrow::export(batches, &args.dest, format, &opts)
+            write(Counted::new(q.record_batches(cols, BATCH_ROWS)?, None))
         }
         None => {
             let total = Some(t.len() as u64);
-            let batches = Counted::new(t.record_batches(cols, BATCH_ROWS)?, total);
-            blz::arrow::export(batches, &args.dest, format, &opts)
+            write(Counted::new(t.record_batches(cols, BATCH_ROWS)?, total))
         }
     };
     let rows = match written {
@@ -108,14 +118,23 @@ pub(crate) fn run(args: &Args) -> Result<()> {
             });
         }
     };
-    outln!(
+    let summary = format!(
         "exported {} rows of {} to {} ({}) in {:.2} s",
         thousands(usize::try_from(rows)?),
         args.table.display(),
-        args.dest.display(),
+        if to_stdout {
+            "standard output".into()
+        } else {
+            args.dest.display().to_string()
+        },
         format.name(),
         t0.elapsed().as_secs_f64()
     );
+    if to_stdout {
+        eprintln!("{summary}");
+    } else {
+        outln!("{summary}");
+    }
     Ok(())
 }
 

@@ -142,6 +142,47 @@ fn cli_table_export_round_trips_every_format() {
     );
     let head = std::fs::read(d.join("all.pipe")).unwrap();
     assert_eq!(head[..4], [0xFF; 4]);
+    // `-` is standard output: the stream alone there, the summary on stderr. Same rows as the
+    // jfk.arrows file exported above with the same filter.
+    let args = [
+        "export",
+        "flights",
+        "-",
+        "--format",
+        "ipc-stream",
+        "--where",
+        "origin == 'JFK'",
+    ];
+    let out = blz(d, &args);
+    assert!(out.status.success(), "{}", show(&args, &out));
+    let count = |bytes: &[u8]| -> usize {
+        blz::arrow::arrow_ipc::reader::StreamReader::try_new(bytes, None)
+            .unwrap()
+            .map(|b| b.unwrap().num_rows())
+            .sum()
+    };
+    let rows = count(&out.stdout);
+    assert_eq!(rows, count(&std::fs::read(d.join("jfk.arrows")).unwrap()));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("to standard output"), "{stderr}");
+    let csv = ok(
+        d,
+        &[
+            "export",
+            "flights",
+            "-",
+            "--format",
+            "csv",
+            "--select",
+            "carrier,distance",
+        ],
+    );
+    assert!(
+        csv.starts_with("carrier,distance\n"),
+        "{}",
+        &csv[..40.min(csv.len())]
+    );
+    fails(d, &["export", "flights", "-"], 1, &["--format"]);
     ok(
         d,
         &[

@@ -15,7 +15,8 @@
 //! - The Arrow C stream interface: [`to_ffi_stream`].
 //! - Files, streamed batch by batch: [`open_csv`], [`open_ipc`], `open_parquet`, [`open`]
 //!   (format from magic bytes and extension, [`FileFormat`]), [`import_batches`], and
-//!   [`export_csv`], [`export_ipc`], [`export_ipc_stream`], `export_parquet`, [`export`].
+//!   [`export_csv`], [`export_ipc`], [`export_ipc_stream`], `export_parquet`, [`export`], and
+//!   [`export_to_writer`] (any `Write`: standard output, a pipe).
 //! - The Arrow crates, re-exported so users need not pin their versions:
 //!   [`arrow_array`], [`arrow_schema`], [`arrow_buffer`], [`arrow_data`], [`arrow_ipc`],
 //!   [`arrow_csv`] (and `parquet`).
@@ -68,7 +69,10 @@ use arrow_array::ffi_stream::FFI_ArrowArrayStream;
 
 pub use csv::{CsvOptions, CsvReader, DEFAULT_NULL_VALUES, export_csv, open_csv};
 pub use export::TableBatches;
-pub use files::{FileFormat, WriteOptions, export, export_ipc, export_ipc_stream, open, open_ipc};
+pub use files::{
+    FileFormat, WriteOptions, export, export_ipc, export_ipc_stream, export_to_writer, open,
+    open_ipc,
+};
 #[cfg(feature = "parquet")]
 pub use files::{export_parquet, open_parquet};
 pub use import::import_batches;

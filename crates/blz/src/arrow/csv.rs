@@ -514,12 +514,20 @@ pub fn export_csv(
     opts: &WriteOptions,
 ) -> Result<u64> {
     let path = path.as_ref();
-    let file = create_output(path, opts)?;
+    write_csv(reader, create_output(path, opts)?, path)
+}
+
+/// [`export_csv`] into any writer; `label` names it in errors.
+pub(crate) fn write_csv(
+    reader: impl RecordBatchReader,
+    out: impl std::io::Write,
+    label: &Path,
+) -> Result<u64> {
     let mut w = arrow_csv::WriterBuilder::new()
         .with_header(true)
-        .build(std::io::BufWriter::new(file));
-    let rows = write_all(reader, path, |b| w.write(b))?;
+        .build(std::io::BufWriter::new(out));
+    let rows = write_all(reader, label, |b| w.write(b))?;
     let mut inner = w.into_inner();
-    std::io::Write::flush(&mut inner).map_err(|e| Error::io(path, "write", e))?;
+    std::io::Write::flush(&mut inner).map_err(|e| Error::io(label, "write", e))?;
     Ok(rows)
 }

@@ -1,13 +1,13 @@
 //! File formats: detection, Parquet and Arrow IPC readers and writers, shared output helpers.
 
 use std::fs::{File, OpenOptions};
-use std::io::{BufReader, BufWriter, Read};
+use std::io::{BufReader, BufWriter, Read, Write};
 use std::path::Path;
 
 use arrow_array::{RecordBatch, RecordBatchReader};
 use arrow_schema::ArrowError;
 
-use super::csv::{CsvOptions, export_csv, open_csv};
+use super::csv::{CsvOptions, export_csv, open_csv, write_csv};
 use super::import::from_arrow_error;
 use crate::error::{Error, Result};
 
@@ -199,11 +199,15 @@ pub fn export_ipc(
     opts: &WriteOptions,
 ) -> Result<u64> {
     let path = path.as_ref();
-    let file = BufWriter::new(create_output(path, opts)?);
-    let ctx = || format!("writing {}", path.display());
-    let mut w = arrow_ipc::writer::FileWriter::try_new(file, &reader.schema())
+    write_ipc(reader, create_output(path, opts)?, path)
+}
+
+/// [`export_ipc`] into any writer; `label` names it in errors.
+fn write_ipc(reader: impl RecordBatchReader, out: impl Write, label: &Path) -> Result<u64> {
+    let ctx = || format!("writing {}", label.display());
+    let mut w = arrow_ipc::writer::FileWriter::try_new(BufWriter::new(out), &reader.schema())
         .map_err(|e| from_arrow_error(e, ctx()))?;
-    let rows = write_all(reader, path, |b| w.write(b))?;
+    let rows = write_all(reader, label, |b| w.write(b))?;
     w.finish().map_err(|e| from_arrow_error(e, ctx()))?;
     Ok(rows)
 }
@@ -220,11 +224,15 @@ pub fn export_ipc_stream(
     opts: &WriteOptions,
 ) -> Result<u64> {
     let path = path.as_ref();
-    let file = BufWriter::new(create_output(path, opts)?);
-    let ctx = || format!("writing {}", path.display());
-    let mut w = arrow_ipc::writer::StreamWriter::try_new(file, &reader.schema())
+    write_ipc_stream(reader, create_output(path, opts)?, path)
+}
+
+/// [`export_ipc_stream`] into any writer; `label` names it in errors.
+fn write_ipc_stream(reader: impl RecordBatchReader, out: impl Write, label: &Path) -> Result<u64> {
+    let ctx = || format!("writing {}", label.display());
+    let mut w = arrow_ipc::writer::StreamWriter::try_new(BufWriter::new(out), &reader.schema())
         .map_err(|e| from_arrow_error(e, ctx()))?;
-    let rows = write_all(reader, path, |b| w.write(b))?;
+    let rows = write_all(reader, label, |b| w.write(b))?;
     w.finish().map_err(|e| from_arrow_error(e, ctx()))?;
     Ok(rows)
 }
@@ -270,23 +278,36 @@ pub fn export_parquet(
     path: impl AsRef<Path>,
     opts: &WriteOptions,
 ) -> Result<u64> {
+    let path = path.as_ref();
+    write_parquet(reader, create_output(path, opts)?, path)
+}
+
+/// [`export_parquet`] into any writer; `label` names it in errors.
+#[cfg(feature = "parquet")]
+fn write_parquet(
+    reader: impl RecordBatchReader,
+    out: impl Write + Send,
+    label: &Path,
+) -> Result<u64> {
     use parquet::arrow::ArrowWriter;
     use parquet::basic::{Compression, ZstdLevel};
     use parquet::file::properties::WriterProperties;
-    let path = path.as_ref();
-    let file = create_output(path, opts)?;
     let props = WriterProperties::builder()
         .set_compression(Compression::ZSTD(ZstdLevel::default()))
         .build();
-    let mut w = ArrowWriter::try_new(file, reader.schema(), Some(props))
-        .map_err(|e| parquet_error(path, "writing", e))?;
+    let mut w = ArrowWriter::try_new(BufWriter::new(out), reader.schema(), Some(props))
+        .map_err(|e| parquet_error(label, "writing", e))?;
     let mut rows = 0u64;
     for b in reader {
         let b = b.map_err(|e| from_arrow_error(e, "reading a record batch to export"))?;
-        w.write(&b).map_err(|e| parquet_error(path, "writing", e))?;
+        w.write(&b)
+            .map_err(|e| parquet_error(label, "writing", e))?;
         rows += b.num_rows() as u64;
     }
-    w.close().map_err(|e| parquet_error(path, "writing", e))?;
+    let mut out = w
+        .into_inner()
+        .map_err(|e| parquet_error(label, "writing", e))?;
+    out.flush().map_err(|e| Error::io(label, "write", e))?;
     Ok(rows)
 }
 
@@ -331,6 +352,54 @@ pub fn export(
         #[cfg(not(feature = "parquet"))]
         FileFormat::Parquet => Err(Error::FileFormat {
             path: path.as_ref().to_owned(),
+            expected: "csv or arrow ipc (parquet needs the `parquet` feature)",
+            found: "parquet",
+        }),
+    }
+}
+
+/// Writes a stream of record batches in `format` to any writer (standard output, a pipe, a
+/// socket, a `Vec<u8>`), buffered; returns the rows written. `label` names the destination in
+/// errors. Every format needs only `Write`: the IPC file and Parquet footers are written last.
+///
+/// ```
+/// use std::sync::Arc;
+/// use blz::CTable;
+/// use blz::arrow::arrow_array::{ArrayRef, Float64Array, RecordBatch};
+/// use blz::arrow::{FileFormat, export_to_writer};
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let batch = RecordBatch::try_from_iter([(
+///     "x",
+///     Arc::new(Float64Array::from(vec![1.5, 2.5, 3.5])) as ArrayRef,
+/// )])?;
+/// let t = CTable::from_record_batches([&batch])?;
+/// let mut out = Vec::new();
+/// let batches = t.record_batches(None, 1024)?;
+/// let rows = export_to_writer(batches, &mut out, FileFormat::IpcStream, "memory")?;
+/// assert_eq!(rows, 3);
+/// assert_eq!(out[..4], [0xFF; 4]); // an IPC stream's continuation marker
+/// # Ok(())
+/// # }
+/// ```
+///
+/// # Errors
+/// As [`export`] (but never [`Error::AlreadyExists`]); I/O errors name `label`.
+pub fn export_to_writer(
+    reader: impl RecordBatchReader,
+    out: impl Write + Send,
+    format: FileFormat,
+    label: &str,
+) -> Result<u64> {
+    let label = Path::new(label);
+    match format {
+        FileFormat::Csv => write_csv(reader, out, label),
+        FileFormat::Ipc => write_ipc(reader, out, label),
+        FileFormat::IpcStream => write_ipc_stream(reader, out, label),
+        #[cfg(feature = "parquet")]
+        FileFormat::Parquet => write_parquet(reader, out, label),
+        #[cfg(not(feature = "parquet"))]
+        FileFormat::Parquet => Err(Error::FileFormat {
+            path: label.to_owned(),
             expected: "csv or arrow ipc (parquet needs the `parquet` feature)",
             found: "parquet",
         }),
