@@ -7,7 +7,7 @@ use std::path::Path;
 use arrow_array::{RecordBatch, RecordBatchReader};
 use arrow_schema::ArrowError;
 
-use super::csv::{CsvOptions, export_csv, open_csv, write_csv};
+use super::csv::{CsvOptions, open_csv, write_csv};
 use super::import::from_arrow_error;
 use crate::error::{Error, Result};
 
@@ -325,11 +325,7 @@ pub fn open(path: impl AsRef<Path>, csv: &CsvOptions) -> Result<Box<dyn RecordBa
         #[cfg(feature = "parquet")]
         FileFormat::Parquet => open_parquet(path, csv.batch_rows),
         #[cfg(not(feature = "parquet"))]
-        FileFormat::Parquet => Err(Error::FileFormat {
-            path: path.to_owned(),
-            expected: "csv or arrow ipc (parquet needs the `parquet` feature)",
-            found: "parquet",
-        }),
+        FileFormat::Parquet => Err(no_parquet(path)),
     }
 }
 
@@ -343,19 +339,13 @@ pub fn export(
     format: FileFormat,
     opts: &WriteOptions,
 ) -> Result<u64> {
-    match format {
-        FileFormat::Csv => export_csv(reader, path, opts),
-        FileFormat::Ipc => export_ipc(reader, path, opts),
-        FileFormat::IpcStream => export_ipc_stream(reader, path, opts),
-        #[cfg(feature = "parquet")]
-        FileFormat::Parquet => export_parquet(reader, path, opts),
-        #[cfg(not(feature = "parquet"))]
-        FileFormat::Parquet => Err(Error::FileFormat {
-            path: path.as_ref().to_owned(),
-            expected: "csv or arrow ipc (parquet needs the `parquet` feature)",
-            found: "parquet",
-        }),
+    let path = path.as_ref();
+    #[cfg(not(feature = "parquet"))]
+    if matches!(format, FileFormat::Parquet) {
+        // Refused before the file is created.
+        return Err(no_parquet(path));
     }
+    write_to(reader, create_output(path, opts)?, format, path)
 }
 
 /// Writes a stream of record batches in `format` to any writer (standard output, a pipe, a
@@ -390,7 +380,26 @@ pub fn export_to_writer(
     format: FileFormat,
     label: &str,
 ) -> Result<u64> {
-    let label = Path::new(label);
+    write_to(reader, out, format, Path::new(label))
+}
+
+/// The error for Parquet in a build without the `parquet` feature.
+#[cfg(not(feature = "parquet"))]
+fn no_parquet(label: &Path) -> Error {
+    Error::FileFormat {
+        path: label.to_owned(),
+        expected: "csv or arrow ipc (parquet needs the `parquet` feature)",
+        found: "parquet",
+    }
+}
+
+/// [`export_to_writer`] with the destination named by `label`.
+fn write_to(
+    reader: impl RecordBatchReader,
+    out: impl Write + Send,
+    format: FileFormat,
+    label: &Path,
+) -> Result<u64> {
     match format {
         FileFormat::Csv => write_csv(reader, out, label),
         FileFormat::Ipc => write_ipc(reader, out, label),
@@ -398,10 +407,6 @@ pub fn export_to_writer(
         #[cfg(feature = "parquet")]
         FileFormat::Parquet => write_parquet(reader, out, label),
         #[cfg(not(feature = "parquet"))]
-        FileFormat::Parquet => Err(Error::FileFormat {
-            path: label.to_owned(),
-            expected: "csv or arrow ipc (parquet needs the `parquet` feature)",
-            found: "parquet",
-        }),
+        FileFormat::Parquet => Err(no_parquet(label)),
     }
 }
