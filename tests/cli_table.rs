@@ -296,7 +296,7 @@ fn cli_table_errors_say_what_is_wrong() {
     fails(
         d,
         &["query", "flights", "--cache-mib", "0"],
-        1,
+        2,
         &["--cache-mib 0"],
     );
     fails(
@@ -351,6 +351,6 @@ fn cli_table_errors_say_what_is_wrong() {
         1,
         &["already exists", "--overwrite"],
     );
-    fails(d, &["export", "flights", "out.xyz"], 1, &["--format"]);
+    fails(d, &["export", "flights", "out.xyz"], 2, &["--format"]);
     fails(d, &["import", "nothere.csv", "t"], 1, &["nothere.csv"]);
 }

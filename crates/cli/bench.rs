@@ -23,7 +23,7 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::time::Instant;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use blz_blosc::{CLevel, Compressor, Shuffle};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::json;
@@ -162,7 +162,7 @@ fn codec(mut a: CodecArgs) -> Result<()> {
         };
         for name in names {
             if !datasets::ALL.contains(&name.as_str()) {
-                bail!(
+                usage_bail!(
                     "unknown dataset {name}: expected one of {}",
                     datasets::ALL.join(", ")
                 );
@@ -178,7 +178,7 @@ fn codec(mut a: CodecArgs) -> Result<()> {
             for n in &a.names {
                 if !all.iter().any(|d| &d.name == n) {
                     let known: Vec<&str> = all.iter().map(|d| d.name.as_str()).collect();
-                    bail!(
+                    usage_bail!(
                         "unknown generated dataset {n}: expected one of {}",
                         known.join(", ")
                     );

@@ -1,5 +1,6 @@
 //! `blz chunk compress|decompress|info`: one file as one Blosc chunk.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
@@ -10,6 +11,7 @@ use blz_blosc::{
 use serde_json::{Value, json};
 
 use crate::demo::ratio;
+use crate::outfile::{OutFile, same_file};
 
 /// Arguments of `blz chunk`.
 #[derive(clap::Args, Debug)]
@@ -56,9 +58,12 @@ struct CompressArgs {
     /// barely compressed streams decode slower than their few saved bytes can be read.
     #[arg(long, value_name = "PERCENT", value_parser = clap::value_parser!(u8).range(0..=99))]
     min_saving: Option<u8>,
+    /// Replace OUTPUT if it exists (never the input file).
+    #[arg(long)]
+    overwrite: bool,
     /// Input file (raw bytes).
     input: PathBuf,
-    /// Output chunk file.
+    /// Output chunk file (written whole or not at all).
     output: PathBuf,
 }
 
@@ -67,9 +72,12 @@ struct DecompressArgs {
     /// Threads decompressing the blocks, 1 to 256.
     #[arg(long, default_value_t = 1)]
     nthreads: usize,
+    /// Replace OUTPUT if it exists (never the input file).
+    #[arg(long)]
+    overwrite: bool,
     /// Input chunk file.
     input: PathBuf,
-    /// Output file (raw bytes).
+    /// Output file (raw bytes, written whole or not at all).
     output: PathBuf,
 }
 
@@ -105,6 +113,7 @@ fn compress(a: &CompressArgs) -> Result<()> {
         FormatArg::Blosc1 => (Format::Blosc1, MAX_BUFFERSIZE, "blosc1"),
         FormatArg::Blosc2 => (Format::Blosc2, MAX_BUFFERSIZE_BLOSC2, "blosc2"),
     };
+    check_output(&a.input, &a.output, a.overwrite)?;
     // Check the size before reading, so a huge file fails fast and without the memory.
     let len = std::fs::metadata(&a.input)
         .with_context(|| format!("cannot read {}", a.input.display()))?
@@ -125,9 +134,12 @@ fn compress(a: &CompressArgs) -> Result<()> {
         .with_blocksize(a.blocksize)
         .with_format(format)
         .with_min_saving(a.min_saving);
-    let chunk = blz_blosc::compress(&data, &params)
-        .with_context(|| format!("cannot compress {}", a.input.display()))?;
-    write(&a.output, &chunk)?;
+    let chunk = blz_blosc::compress(&data, &params).map_err(|e| match e {
+        // --nthreads, --blocksize...: a usage error.
+        blz_blosc::Error::InvalidParam { .. } => crate::usage(e),
+        e => anyhow::Error::new(e).context(format!("cannot compress {}", a.input.display())),
+    })?;
+    write(&a.output, &chunk, a.overwrite)?;
     eprintln!(
         "{} -> {}: {} -> {} bytes (ratio {:.2}, {} {} {}, typesize {}, {fname})",
         a.input.display(),
@@ -144,10 +156,13 @@ fn compress(a: &CompressArgs) -> Result<()> {
 }
 
 fn decompress(a: &DecompressArgs) -> Result<()> {
+    let dparams = DParams::default().with_nthreads(a.nthreads);
+    dparams.validate().map_err(crate::usage)?;
+    check_output(&a.input, &a.output, a.overwrite)?;
     let chunk = read(&a.input)?;
-    let data = blz_blosc::decompress_with(&chunk, &DParams::default().with_nthreads(a.nthreads))
+    let data = blz_blosc::decompress_with(&chunk, &dparams)
         .with_context(|| format!("cannot decompress {}", a.input.display()))?;
-    write(&a.output, &data)
+    write(&a.output, &data, a.overwrite)
 }
 
 fn info(a: &InfoArgs) -> Result<()> {
@@ -273,8 +288,30 @@ fn read(path: &Path) -> Result<Vec<u8>> {
     std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))
 }
 
-fn write(path: &Path, bytes: &[u8]) -> Result<()> {
-    std::fs::write(path, bytes).with_context(|| format!("cannot write {}", path.display()))
+/// Refuses to write over the input (through any name or link) and, without `overwrite`, over
+/// an existing file.
+fn check_output(input: &Path, output: &Path, overwrite: bool) -> Result<()> {
+    if same_file(input, output) {
+        bail!(
+            "{} is the input file; write the output to another file",
+            output.display()
+        );
+    }
+    if !overwrite && std::fs::metadata(output).is_ok_and(|m| m.is_file()) {
+        bail!(
+            "{} already exists; pass --overwrite to replace it",
+            output.display()
+        );
+    }
+    Ok(())
+}
+
+/// Writes `bytes` to `path` whole: beside it first, then moved into place.
+fn write(path: &Path, bytes: &[u8], overwrite: bool) -> Result<()> {
+    let mut out = OutFile::create(path, overwrite)?;
+    out.write_all(bytes)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    out.commit()
 }
 
 /// `--codec`: a codec name.

@@ -2,14 +2,16 @@
 //! a table's rows (all, or a query's matches) streamed into a CSV, Parquet, Arrow IPC file or
 //! Arrow IPC stream.
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use blz::arrow::arrow_array::{RecordBatch, RecordBatchReader};
 use blz::arrow::arrow_schema::{ArrowError, SchemaRef};
-use blz::arrow::{FileFormat, WriteOptions};
+use blz::arrow::FileFormat;
 
+use crate::outfile::OutFile;
 use crate::output::thousands;
 use crate::progress::Progress;
 use crate::tables::{open_read, query_error};
@@ -48,7 +50,8 @@ pub(crate) struct Args {
     /// Columns to export, comma-separated [default: all].
     #[arg(long, value_delimiter = ',', value_name = "COL,...")]
     select: Vec<String>,
-    /// Replace DEST if it exists.
+    /// Replace DEST if it exists (only once the new file is complete: a failed export leaves
+    /// the old one as it was).
     #[arg(long)]
     overwrite: bool,
 }
@@ -58,7 +61,9 @@ pub(crate) fn run(args: &Args) -> Result<()> {
     let t0 = Instant::now();
     let to_stdout = args.dest.as_os_str() == "-";
     if to_stdout && args.format.is_none() {
-        bail!("writing to standard output (`-`) needs --format csv, parquet, ipc or ipc-stream");
+        usage_bail!(
+            "writing to standard output (`-`) needs --format csv, parquet, ipc or ipc-stream"
+        );
     }
     let format = match args.format {
         Some(OutFormat::Csv) => FileFormat::Csv,
@@ -67,56 +72,52 @@ pub(crate) fn run(args: &Args) -> Result<()> {
         Some(OutFormat::IpcStream) => FileFormat::IpcStream,
         None => match FileFormat::from_extension(&args.dest) {
             Some(f) => f,
-            None => bail!(
+            None => usage_bail!(
                 "cannot tell the format of {} from its extension; pass --format csv, parquet, \
                  ipc or ipc-stream",
                 args.dest.display()
             ),
         },
     };
-    if !to_stdout && args.dest.exists() && !args.overwrite {
-        bail!(
-            "{} already exists; pass --overwrite to replace it",
-            args.dest.display()
-        );
+    if !to_stdout {
+        check_dest(args)?;
     }
-    let existed = to_stdout || args.dest.exists();
     let t = open_read(&args.table)?;
     let cols: Vec<&str> = args.select.iter().map(String::as_str).collect();
     let cols = (!cols.is_empty()).then_some(&cols[..]);
-    let opts = WriteOptions::default().with_overwrite(args.overwrite);
-    let write = |batches: Counted<blz::arrow::TableBatches<'_>>| {
-        if to_stdout {
-            blz::arrow::export_to_writer(batches, std::io::stdout(), format, "stdout")
-        } else {
-            blz::arrow::export(batches, &args.dest, format, &opts)
-        }
+    let query = match &args.filter {
+        Some(text) => Some(t.query(text).map_err(|e| query_error(e, text, "--where"))?),
+        None => None,
     };
-    let written = match &args.filter {
-        Some(text) => {
-            let q = t.query(text).map_err(|e| query_error(e, text, "--where"))?;
-            write(Counted::new(q.record_batches(cols, BATCH_ROWS)?, None))
-        }
-        None => {
-            let total = Some(t.len() as u64);
-            write(Counted::new(t.record_batches(cols, BATCH_ROWS)?, total))
-        }
+    let batches = match &query {
+        Some(q) => Counted::new(q.record_batches(cols, BATCH_ROWS)?, None),
+        None => Counted::new(t.record_batches(cols, BATCH_ROWS)?, Some(t.len() as u64)),
     };
-    let rows = match written {
-        Ok(r) => r,
-        Err(e) => {
-            if !existed {
-                // Leave no partial file behind.
-                let _ = std::fs::remove_file(&args.dest);
-            }
-            return Err(anyhow::Error::new(e)).with_context(|| {
-                format!(
-                    "exporting {} to {}",
-                    args.table.display(),
-                    args.dest.display()
-                )
-            });
+    let context = || {
+        format!(
+            "exporting {} to {}",
+            args.table.display(),
+            args.dest.display()
+        )
+    };
+    let rows = if to_stdout {
+        let mut out = PipeWatch::default();
+        match blz::arrow::export_to_writer(batches, &mut out, format, "standard output") {
+            Ok(rows) => rows,
+            // The reader has gone (`| head`): it has what it wanted.
+            Err(_) if out.closed => return Ok(()),
+            Err(e) => return Err(anyhow::Error::new(e)).with_context(context),
         }
+    } else {
+        // Written beside DEST and moved into place when complete: a failed export leaves
+        // whatever was at DEST untouched.
+        let mut out = OutFile::create(&args.dest, args.overwrite)?;
+        let label = args.dest.display().to_string();
+        let rows = blz::arrow::export_to_writer(batches, &mut out, format, &label)
+            .map_err(anyhow::Error::new)
+            .with_context(context)?;
+        out.commit()?;
+        rows
     };
     let summary = format!(
         "exported {} rows of {} to {} ({}) in {:.2} s",
@@ -136,6 +137,57 @@ pub(crate) fn run(args: &Args) -> Result<()> {
         outln!("{summary}");
     }
     Ok(())
+}
+
+/// Refuses a DEST that exists (without --overwrite) or lies inside the table's directory.
+fn check_dest(args: &Args) -> Result<()> {
+    let dest = &args.dest;
+    if !args.overwrite && std::fs::metadata(dest).is_ok_and(|m| m.is_file()) {
+        bail!("{} already exists; pass --overwrite to replace it", dest.display());
+    }
+    let folder = match dest.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => std::path::Path::new("."),
+    };
+    if let (Ok(table), Ok(folder)) = (args.table.canonicalize(), folder.canonicalize())
+        && folder.starts_with(&table)
+    {
+        bail!(
+            "{} is inside the table {}; export to a file outside it",
+            dest.display(),
+            args.table.display()
+        );
+    }
+    Ok(())
+}
+
+/// Standard output that remembers whether the reader closed the pipe (the error the format
+/// writers return then does not always keep the `io::Error`).
+#[derive(Default)]
+struct PipeWatch {
+    closed: bool,
+}
+
+impl PipeWatch {
+    fn check<T>(&mut self, r: std::io::Result<T>) -> std::io::Result<T> {
+        if let Err(e) = &r
+            && e.kind() == std::io::ErrorKind::BrokenPipe
+        {
+            self.closed = true;
+        }
+        r
+    }
+}
+
+impl Write for PipeWatch {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let r = std::io::stdout().lock().write(buf);
+        self.check(r)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        let r = std::io::stdout().lock().flush();
+        self.check(r)
+    }
 }
 
 /// A batch stream that shows its progress (after a second, on a terminal).

@@ -148,7 +148,7 @@ fn open_input(args: &Args) -> Result<Input> {
         },
     };
     if format != InFormat::Csv && (args.schema.is_some() || !args.null_value.is_empty()) {
-        bail!("--schema and --null-value apply to CSV input only");
+        usage_bail!("--schema and --null-value apply to CSV input only");
     }
     let batch_rows = usize::try_from(args.batch_rows)?;
     Ok(match format {

@@ -28,6 +28,14 @@ macro_rules! outln {
     }};
 }
 
+/// `bail!` for a mistake in the command line: returns a [`UsageError`], which exits with code
+/// 2 as clap's own usage errors do.
+macro_rules! usage_bail {
+    ($($t:tt)*) => {
+        return Err(anyhow::Error::new($crate::UsageError(format!($($t)*))))
+    };
+}
+
 mod bench;
 #[cfg(feature = "interop")]
 mod cblosc;
@@ -37,6 +45,7 @@ mod demo;
 mod export;
 mod import;
 mod info;
+mod outfile;
 mod output;
 mod progress;
 mod query;
@@ -48,9 +57,10 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-/// blz: compressed in-memory columnar containers (Blosc chunks, demo, benchmarks).
+/// blz: compressed columnar tables on disk (import, query, export, verify), Blosc chunks from
+/// the command line, a demo and benchmarks.
 #[derive(Parser, Debug)]
-#[command(name = "blz", version, about, propagate_version = true)]
+#[command(name = "blz", version, propagate_version = true)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -58,8 +68,8 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// A generated table compressed in memory and queried next to plain Vecs; then the codecs
-    /// on generated columns (ratio, speed, round trips checked).
+    /// A generated table compressed in memory and queried next to the same data uncompressed;
+    /// then the codecs on generated columns (ratio, speed, round trips checked).
     Demo(demo::Args),
     /// Create a table on disk from a CSV, Parquet or Arrow IPC file, a bcolz directory or a
     /// python-blosc2 frame (or add rows to one).
@@ -98,10 +108,52 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("blz: error: {e:#}");
-            ExitCode::FAILURE
+            eprintln!("blz: error: {}", message(&e));
+            if e.chain().any(|c| c.is::<UsageError>()) {
+                ExitCode::from(2)
+            } else {
+                ExitCode::FAILURE
+            }
         }
     }
+}
+
+/// A mistake in the command line that clap cannot see (a value that parses but does not fit
+/// the other arguments or the input): exit code 2, as the README promises for usage errors.
+#[derive(Debug)]
+pub(crate) struct UsageError(pub(crate) String);
+
+impl std::fmt::Display for UsageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UsageError {}
+
+/// Turns any error into a [`UsageError`] with the same message (for `map_err`).
+pub(crate) fn usage(e: impl std::fmt::Display) -> anyhow::Error {
+    anyhow::Error::new(UsageError(format!("{e:#}")))
+}
+
+/// The error and its causes joined by `: `, each said once: a cause whose text its parent's
+/// message already ends with (`cannot open x: No such file` over `No such file`) is skipped.
+fn message(e: &anyhow::Error) -> String {
+    let mut out = String::new();
+    let mut prev = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if text.is_empty() || prev.ends_with(text.as_str()) {
+            prev = text;
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(": ");
+        }
+        out.push_str(&text);
+        prev = text;
+    }
+    out
 }
 
 /// Ends the process after a failed write to standard output: quietly with success for a

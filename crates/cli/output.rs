@@ -57,7 +57,8 @@ pub(crate) enum Align {
     Right,
 }
 
-/// Writes `header` and `rows` as an aligned text table with a rule under the header.
+/// Writes `header` and `rows` as an aligned text table with a rule under the header (control
+/// characters escaped, see [`escape_text`]).
 ///
 /// # Errors
 /// Write errors.
@@ -67,13 +68,42 @@ pub(crate) fn write_table(
     align: &[Align],
     rows: &[Vec<String>],
 ) -> io::Result<()> {
-    let widths = widths(header, rows);
-    write_row(out, header, &widths, align)?;
+    let header: Vec<String> = header.iter().map(|h| escape_text(h)).collect();
+    let header: Vec<&str> = header.iter().map(String::as_str).collect();
+    let rows: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| r.iter().map(|c| escape_text(c)).collect())
+        .collect();
+    let widths = widths(&header, &rows);
+    write_row(out, &header, &widths, align)?;
     write_rule(out, &widths)?;
-    for r in rows {
+    for r in &rows {
         write_row(out, r, &widths, align)?;
     }
     Ok(())
+}
+
+/// Text for a terminal: tab, newline and carriage return as `\t`, `\n`, `\r`, other control
+/// characters (escape sequences, backspace, DEL, C1) and the bidirectional overrides that
+/// reorder what a terminal shows as `\u{1b}`-style escapes. Everything else is unchanged.
+pub(crate) fn escape_text(s: &str) -> String {
+    let hostile = |c: char| {
+        c.is_control() || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    };
+    if !s.contains(hostile) {
+        return s.to_owned();
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            c if hostile(c) => out.push_str(&format!("\\u{{{:x}}}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 fn widths<S: AsRef<str>>(header: &[&str], rows: &[Vec<S>]) -> Vec<usize> {
@@ -195,7 +225,7 @@ impl<W: Write> RowWriter<W> {
                         if v.is_null() {
                             "NULL".to_owned()
                         } else {
-                            v.text()
+                            escape_text(&v.text())
                         }
                     })
                     .collect();
@@ -215,7 +245,8 @@ impl<W: Write> RowWriter<W> {
     }
 
     fn flush_pending(&mut self) -> io::Result<()> {
-        let names: Vec<&str> = self.names.iter().map(String::as_str).collect();
+        let names: Vec<String> = self.names.iter().map(|n| escape_text(n)).collect();
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
         let w = widths(&names, &self.pending);
         write_row(&mut self.out, &names, &w, &self.align)?;
         write_rule(&mut self.out, &w)?;
@@ -476,6 +507,30 @@ mod tests {
             render(Format::Table, &rows),
             "k       n\n---------\nx       5\nyyy  1234\n"
         );
+    }
+
+    #[test]
+    fn table_escapes_control_characters() {
+        let mut out = Vec::new();
+        let mut w = RowWriter::new(&mut out, Format::Table, vec!["a\x1b[2Jb".into()]);
+        w.row(&[Value::Str("x\ty\nz\u{7}\u{202e}!".into())])
+            .unwrap();
+        w.finish().unwrap();
+        let s = String::from_utf8(out).unwrap();
+        assert_eq!(
+            s,
+            format!(
+                "a\\u{{1b}}[2Jb\n{}\nx\\ty\\nz\\u{{7}}\\u{{202e}}!\n",
+                "-".repeat(21)
+            )
+        );
+        // CSV and JSON keep the characters, quoted or escaped as their formats say.
+        let rows = vec![vec![Value::Str("a\x1bb\n".into()), Value::Null]];
+        assert_eq!(render(Format::Csv, &rows), "k,n\n\"a\x1bb\n\",\n");
+        assert!(render(Format::Json, &rows).contains("\"a\\u001bb\\n\""));
+        let mut out = Vec::new();
+        write_table(&mut out, &["k\x07"], &[Align::Left], &[vec!["\x1b".into()]]).unwrap();
+        assert_eq!(String::from_utf8(out).unwrap(), "k\\u{7}\n------\n\\u{1b}\n");
     }
 
     #[test]

@@ -26,9 +26,8 @@ const BATCH_ROWS: usize = 4096;
 pub(crate) struct Args {
     /// The table (a directory made by `blz import`).
     table: PathBuf,
-    /// Keep the rows where EXPR holds, e.g. `qty < 10 and sym in ['AA', 'BB']` (the query
-    /// language of the blz crate: comparisons, and/or/not, in `[...]`, `is [not] null`,
-    /// arithmetic).
+    /// Keep the rows where EXPR holds, e.g. `qty < 10 and sym in ['AA', 'BB']` (comparisons,
+    /// and/or/not, in `[...]`, `is [not] null`, arithmetic).
     #[arg(long = "where", value_name = "EXPR")]
     filter: Option<String>,
     /// Columns to print, comma-separated [default: all].
@@ -163,7 +162,7 @@ pub(crate) fn run(args: &Args) -> Result<()> {
         None => open_read(&args.table)?,
         Some(mib) => {
             let cache = blz::ChunkCache::new(mib << 20)
-                .map_err(|e| anyhow::anyhow!("--cache-mib {mib}: {e}"))?;
+                .map_err(|e| crate::usage(format!("--cache-mib {mib}: {e}")))?;
             crate::tables::open_read_with_cache(&args.table, cache)?
         }
     };

@@ -11,6 +11,11 @@ use blz::arrow::arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
 /// # Errors
 /// An empty list, a part without `:`, an empty name, a repeated name or an unknown type.
 pub(crate) fn parse(text: &str) -> Result<SchemaRef> {
+    // A mistake in the argument is a usage error (exit code 2).
+    parse_fields(text).map_err(crate::usage)
+}
+
+fn parse_fields(text: &str) -> Result<SchemaRef> {
     let mut fields: Vec<Field> = Vec::new();
     for part in text.split(',') {
         let Some((name, ty)) = part.rsplit_once(':') else {

@@ -16,7 +16,7 @@ use crate::header::{
     ChunkHeader, FILTER_BITSHUFFLE, FILTER_BYTEDELTA, FILTER_BYTEDELTA_BUGGY, FILTER_DELTA,
     FILTER_NONE, FILTER_SHUFFLE, FILTER_TRUNC_PREC, Special, get_i32,
 };
-use crate::params::DParams;
+use crate::params::{Compressor, DParams};
 use crate::scratch::{Scratch, with_scratch};
 use crate::shuffle::{rows_kernel, unshuffle, unshuffle_rows};
 
@@ -50,8 +50,9 @@ pub fn decompress_with(src: &[u8], params: &DParams) -> Result<Vec<u8>> {
     let h = ChunkHeader::parse(src)?;
     check_len(&h, src)?;
     if h.special.is_none() && !h.is_memcpyed() && h.nbytes > 0 {
-        // Validate the block table before allocating what the header announces.
-        Chunk::new(&h, &src[..h.cbytes])?;
+        // Validate the block table and every stream's size before allocating what the header
+        // announces: a stream too short to decode to its share of `nbytes` fails here.
+        Chunk::new(&h, &src[..h.cbytes])?.check_sizes()?;
     }
     let mut out = Vec::new();
     out.try_reserve_exact(h.nbytes)
@@ -532,6 +533,20 @@ fn fill_special(h: &ChunkHeader, src: &[u8], special: Special, dst: &mut [u8]) {
     }
 }
 
+/// The most bytes a stream of `csize` bytes of `codec` can decode to: each codec's largest
+/// expansion per input byte, with a margin (BloscLZ and LZ4 add at most 255 bytes of match per
+/// length byte, Snappy 64 bytes per 3-byte copy, deflate 258 bytes per 2 bits, a Zstandard
+/// block of at least 4 bytes makes at most 128 KiB), plus 1 KiB.
+fn max_decoded(codec: Compressor, csize: usize) -> usize {
+    let per_byte: usize = match codec {
+        Compressor::BloscLz | Compressor::Lz4 | Compressor::Lz4Hc => 256,
+        Compressor::Snappy => 64,
+        Compressor::Zlib => 2048,
+        Compressor::Zstd => 1 << 16,
+    };
+    csize.saturating_mul(per_byte).saturating_add(1 << 10)
+}
+
 /// A validated chunk whose blocks can be decoded independently (but for DELTA's reference).
 struct Chunk<'a> {
     h: &'a ChunkHeader,
@@ -634,6 +649,68 @@ impl<'a> Chunk<'a> {
             dict,
             has_delta: h.filters.contains(&FILTER_DELTA),
         })
+    }
+
+    /// Walks the stream sizes of every block without decoding: each stream lies inside the
+    /// chunk and is long enough to decode to its share of the block with the chunk's codec
+    /// (see [`max_decoded`]). A chunk that passes may still fail to decode, but a header cannot
+    /// announce far more bytes than its streams can hold.
+    fn check_sizes(&self) -> Result<()> {
+        let h = self.h;
+        let ts = h.typesize();
+        for i in 0..h.nblocks() {
+            let bsize = h.blocksize.min(h.nbytes - i * h.blocksize);
+            let split = self.split_of(bsize);
+            let res = self.check_streams(i, if split { ts } else { 1 }, bsize);
+            match res {
+                // As decode_block: a C-Blosc1 chunk written in ALWAYS split mode.
+                Err(e) if h.version == 2 && !split && !h.dont_split() && bsize == h.blocksize => {
+                    if ts <= 1 || self.check_streams(i, ts, bsize).is_err() {
+                        return Err(e);
+                    }
+                }
+                r => r?,
+            }
+        }
+        Ok(())
+    }
+
+    /// [`Chunk::check_sizes`] for block `i` stored as `nstreams` streams.
+    fn check_streams(&self, i: usize, nstreams: usize, bsize: usize) -> Result<()> {
+        let h = self.h;
+        let corrupt = |reason| Error::CorruptBlock { block: i, reason };
+        let neblock = bsize / nstreams;
+        if neblock == 0 || neblock * nstreams != bsize {
+            return Err(corrupt("block size is not a multiple of the stream count"));
+        }
+        let bstart = get_i32(self.src, h.header_len() + 4 * i).unwrap_or(-1);
+        let mut pos = usize::try_from(bstart)
+            .ok()
+            .filter(|&p| p >= h.header_len() && p < h.cbytes)
+            .ok_or(corrupt("block start outside the chunk"))?;
+        for _ in 0..nstreams {
+            let csize = get_i32(self.src, pos).ok_or(corrupt("stream size past the chunk end"))?;
+            pos += 4;
+            if csize < 0 {
+                // A run: one token byte stands for the whole stream.
+                pos += 1;
+            } else if csize > 0 {
+                let c = usize::try_from(csize).unwrap_or(usize::MAX);
+                if pos.checked_add(c).is_none_or(|e| e > self.src.len()) {
+                    return Err(corrupt("stream data past the chunk end"));
+                }
+                if c != neblock && neblock > max_decoded(h.codec, c) {
+                    return Err(corrupt(
+                        "stream too short for the bytes the header announces",
+                    ));
+                }
+                pos += c;
+            }
+        }
+        if pos > self.src.len() {
+            return Err(corrupt("run token past the chunk end"));
+        }
+        Ok(())
     }
 
     /// Decodes block `i` into `out` (exactly the block's size). `block0` is the decoded block 0

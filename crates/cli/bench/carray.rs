@@ -155,7 +155,7 @@ fn generate(name: &str, n: usize) -> Result<Vec<f64>> {
     } else if name.starts_with("uniform") {
         (0..n).map(|_| rng.unit()).collect()
     } else {
-        bail!("cannot generate {name}: expected a name starting with linspace, randwalk or uniform")
+        usage_bail!("cannot generate {name}: expected a name starting with linspace, randwalk or uniform")
     })
 }
 
@@ -200,7 +200,7 @@ impl Common {
     /// Loads (or generates) one column.
     fn load(&self, name: &str) -> Result<Column> {
         if !name.contains("_f8") {
-            bail!("{name}: these benchmarks take float64 datasets (names with _f8)");
+            usage_bail!("{name}: these benchmarks take float64 datasets (names with _f8)");
         }
         if let Some(dir) = self.data_dir() {
             let cap = self.len.map(|n| n.saturating_mul(8));
@@ -225,7 +225,7 @@ impl Common {
         }
         let n = match (self.len, nominal_len(name)) {
             (Some(n), _) | (None, Some(n)) => n,
-            (None, None) => bail!("{name}: give --len for generated data"),
+            (None, None) => usage_bail!("{name}: give --len for generated data"),
         };
         Ok(Column {
             name: name.to_owned(),

@@ -361,7 +361,7 @@ pub(crate) fn query(a: &QueryArgs) -> Result<()> {
     let dir = a.data_dir();
     let x = a.x;
     if !x.is_finite() {
-        bail!("--x must be finite");
+        usage_bail!("--x must be finite");
     }
 
     let t = Instant::now();
