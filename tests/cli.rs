@@ -99,10 +99,10 @@ fn cli_chunk_roundtrip_every_codec_filter_typesize() {
                     dir,
                     &format!(
                         "chunk compress --codec {codec} --clevel 5 --filter {filter} \
-                         --typesize {ts} in.bin c.blosc"
+                         --typesize {ts} --overwrite in.bin c.blosc"
                     ),
                 );
-                blz_ok(dir, "chunk decompress c.blosc out.bin");
+                blz_ok(dir, "chunk decompress --overwrite c.blosc out.bin");
                 let got = std::fs::read(dir.join("out.bin")).unwrap();
                 assert_same_bytes(&format!("{codec} {filter} typesize {ts}"), &got, &data);
             }
@@ -121,10 +121,13 @@ fn cli_chunk_roundtrip_blosc2_format_threads_blocksize() {
             dir,
             &format!(
                 "chunk compress --codec {codec} --typesize 8 --nthreads 2 --blocksize 16384 \
-                 --format blosc2 in.bin c.b2"
+                 --format blosc2 --overwrite in.bin c.b2"
             ),
         );
-        blz_ok(dir, "chunk decompress --nthreads 2 c.b2 out.bin");
+        blz_ok(
+            dir,
+            "chunk decompress --nthreads 2 --overwrite c.b2 out.bin",
+        );
         let got = std::fs::read(dir.join("out.bin")).unwrap();
         assert_same_bytes(&format!("{codec} blosc2"), &got, &data);
     }
@@ -148,7 +151,7 @@ fn cli_chunk_min_saving_stores_weak_streams_raw() {
             dir,
             &format!("chunk compress --codec lz4 --typesize 8 {saving} in.bin {name}"),
         );
-        blz_ok(dir, &format!("chunk decompress {name} out.bin"));
+        blz_ok(dir, &format!("chunk decompress --overwrite {name} out.bin"));
         let got = std::fs::read(dir.join("out.bin")).unwrap();
         assert_same_bytes(name, &got, &data);
         sizes.push(std::fs::metadata(dir.join(name)).unwrap().len());

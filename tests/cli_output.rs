@@ -9,7 +9,6 @@ use std::process::{Command, Output, Stdio};
 mod exit_codes;
 mod help;
 
-
 /// Runs `blz ARGS` in `dir`.
 fn blz(dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_blz"))
@@ -48,7 +47,11 @@ fn fails(dir: &Path, args: &[&str], code: i32, words: &[&str]) -> String {
         "expected exit code {code} and a message with {words:?}:{}",
         show(args, &out)
     );
-    assert!(!stderr.contains("panicked"), "no panics:{}", show(args, &out));
+    assert!(
+        !stderr.contains("panicked"),
+        "no panics:{}",
+        show(args, &out)
+    );
     stderr
 }
 
@@ -71,7 +74,11 @@ fn make_table(dir: &Path, name: &str, rows: usize) -> PathBuf {
         z ^= z << 13;
         z ^= z >> 7;
         z ^= z << 17;
-        csv.push_str(&format!("{i},{},s{}\n", (z % 1_000_000) as f64 / 7.0, z >> 40));
+        csv.push_str(&format!(
+            "{i},{},s{}\n",
+            (z % 1_000_000) as f64 / 7.0,
+            z >> 40
+        ));
     }
     let src = format!("{name}.csv");
     std::fs::write(dir.join(&src), csv).unwrap();
@@ -134,7 +141,14 @@ fn cli_export_overwrite_replaces_whole() {
     // Never into the table's own directory.
     fails(
         d,
-        &["export", "t", "t/manifest.json", "--format", "csv", "--overwrite"],
+        &[
+            "export",
+            "t",
+            "t/manifest.json",
+            "--format",
+            "csv",
+            "--overwrite",
+        ],
         1,
         &["inside the table"],
     );
@@ -186,8 +200,16 @@ fn cli_chunk_output_is_never_clobbered() {
         std::fs::remove_file(d.join("hard.raw")).unwrap();
     }
     std::fs::write(d.join("out.raw"), "old").unwrap();
-    fails(d, &["chunk", "decompress", "in.b", "out.raw"], 1, &["already exists"]);
-    ok(d, &["chunk", "decompress", "in.b", "out.raw", "--overwrite"]);
+    fails(
+        d,
+        &["chunk", "decompress", "in.b", "out.raw"],
+        1,
+        &["already exists"],
+    );
+    ok(
+        d,
+        &["chunk", "decompress", "in.b", "out.raw", "--overwrite"],
+    );
     assert_eq!(std::fs::read(d.join("out.raw")).unwrap(), data);
     // A chunk that does not decode: the old output stays.
     let mut bad = std::fs::read(d.join("in.b")).unwrap();
@@ -321,14 +343,23 @@ fn cli_table_output_escapes_control_characters() {
     .unwrap();
     ok(d, &["import", "x.csv", "x"]);
     let table = ok(d, &["query", "x"]);
-    assert!(!table.contains('\x1b') && !table.contains('\t'), "{table:?}");
+    assert!(
+        !table.contains('\x1b') && !table.contains('\t'),
+        "{table:?}"
+    );
     assert!(table.contains("a\\u{1b}[2Jb"), "{table}");
     assert!(table.contains("tab\\there"), "{table}");
     assert!(table.contains("new\\nline"), "{table}");
     assert_eq!(table.lines().count(), 5, "{table}");
     // CSV and JSON carry the text as it is, in their own quoting.
     let csv = ok(d, &["query", "x", "--format", "csv"]);
-    assert!(csv.contains("\"new\nline\"") && csv.contains("a\x1b[2Jb"), "{csv:?}");
+    assert!(
+        csv.contains("\"new\nline\"") && csv.contains("a\x1b[2Jb"),
+        "{csv:?}"
+    );
     let json = ok(d, &["query", "x", "--format", "json"]);
-    assert!(json.contains(r"a\u001b[2Jb") && json.contains(r"new\nline"), "{json}");
+    assert!(
+        json.contains(r"a\u001b[2Jb") && json.contains(r"new\nline"),
+        "{json}"
+    );
 }

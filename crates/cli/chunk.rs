@@ -113,6 +113,17 @@ fn compress(a: &CompressArgs) -> Result<()> {
         FormatArg::Blosc1 => (Format::Blosc1, MAX_BUFFERSIZE, "blosc1"),
         FormatArg::Blosc2 => (Format::Blosc2, MAX_BUFFERSIZE_BLOSC2, "blosc2"),
     };
+    let params = CParams::default()
+        .with_compressor(a.codec)
+        .with_clevel(a.clevel)
+        .with_shuffle(a.filter)
+        .with_typesize(a.typesize)
+        .with_nthreads(a.nthreads)
+        .with_blocksize(a.blocksize)
+        .with_format(format)
+        .with_min_saving(a.min_saving);
+    // --nthreads, --blocksize, a codec the format lacks...: usage errors, said first.
+    params.validate().map_err(crate::usage)?;
     check_output(&a.input, &a.output, a.overwrite)?;
     // Check the size before reading, so a huge file fails fast and without the memory.
     let len = std::fs::metadata(&a.input)
@@ -125,20 +136,8 @@ fn compress(a: &CompressArgs) -> Result<()> {
         );
     }
     let data = read(&a.input)?;
-    let params = CParams::default()
-        .with_compressor(a.codec)
-        .with_clevel(a.clevel)
-        .with_shuffle(a.filter)
-        .with_typesize(a.typesize)
-        .with_nthreads(a.nthreads)
-        .with_blocksize(a.blocksize)
-        .with_format(format)
-        .with_min_saving(a.min_saving);
-    let chunk = blz_blosc::compress(&data, &params).map_err(|e| match e {
-        // --nthreads, --blocksize...: a usage error.
-        blz_blosc::Error::InvalidParam { .. } => crate::usage(e),
-        e => anyhow::Error::new(e).context(format!("cannot compress {}", a.input.display())),
-    })?;
+    let chunk = blz_blosc::compress(&data, &params)
+        .with_context(|| format!("cannot compress {}", a.input.display()))?;
     write(&a.output, &chunk, a.overwrite)?;
     eprintln!(
         "{} -> {}: {} -> {} bytes (ratio {:.2}, {} {} {}, typesize {}, {fname})",

@@ -7,9 +7,9 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
+use blz::arrow::FileFormat;
 use blz::arrow::arrow_array::{RecordBatch, RecordBatchReader};
 use blz::arrow::arrow_schema::{ArrowError, SchemaRef};
-use blz::arrow::FileFormat;
 
 use crate::outfile::OutFile;
 use crate::output::thousands;
@@ -143,7 +143,10 @@ pub(crate) fn run(args: &Args) -> Result<()> {
 fn check_dest(args: &Args) -> Result<()> {
     let dest = &args.dest;
     if !args.overwrite && std::fs::metadata(dest).is_ok_and(|m| m.is_file()) {
-        bail!("{} already exists; pass --overwrite to replace it", dest.display());
+        bail!(
+            "{} already exists; pass --overwrite to replace it",
+            dest.display()
+        );
     }
     let folder = match dest.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,

@@ -87,7 +87,10 @@ impl OutFile {
     /// temporary file is removed then.
     pub(crate) fn commit(mut self) -> Result<()> {
         if self.failed {
-            bail!("writing {} failed; it was left as it was", self.dest.display());
+            bail!(
+                "writing {} failed; it was left as it was",
+                self.dest.display()
+            );
         }
         let Some(tmp) = self.tmp.take() else {
             return self

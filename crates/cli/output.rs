@@ -88,7 +88,8 @@ pub(crate) fn write_table(
 /// reorder what a terminal shows as `\u{1b}`-style escapes. Everything else is unchanged.
 pub(crate) fn escape_text(s: &str) -> String {
     let hostile = |c: char| {
-        c.is_control() || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+        c.is_control()
+            || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
     };
     if !s.contains(hostile) {
         return s.to_owned();
@@ -530,7 +531,10 @@ mod tests {
         assert!(render(Format::Json, &rows).contains("\"a\\u001bb\\n\""));
         let mut out = Vec::new();
         write_table(&mut out, &["k\x07"], &[Align::Left], &[vec!["\x1b".into()]]).unwrap();
-        assert_eq!(String::from_utf8(out).unwrap(), "k\\u{7}\n------\n\\u{1b}\n");
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "k\\u{7}\n------\n\\u{1b}\n"
+        );
     }
 
     #[test]

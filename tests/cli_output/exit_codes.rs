@@ -21,9 +21,18 @@ fn cli_usage_errors_exit_with_2() {
             &["import", "t.parquet", "u", "--schema", "id:i64"],
             "--schema and --null-value",
         ),
-        (&["import", "t.csv", "u", "--schema", "id"], "expected NAME:TYPE"),
-        (&["import", "t.csv", "u", "--schema", "id:decimal"], "unknown type"),
-        (&["import", "t.csv", "u", "--schema", "a:i64,a:f64"], "named twice"),
+        (
+            &["import", "t.csv", "u", "--schema", "id"],
+            "expected NAME:TYPE",
+        ),
+        (
+            &["import", "t.csv", "u", "--schema", "id:decimal"],
+            "unknown type",
+        ),
+        (
+            &["import", "t.csv", "u", "--schema", "a:i64,a:f64"],
+            "named twice",
+        ),
         (
             &["chunk", "compress", "--nthreads", "0", "in.raw", "out.b"],
             "nthreads",
@@ -31,6 +40,12 @@ fn cli_usage_errors_exit_with_2() {
         (
             &["chunk", "compress", "--nthreads", "9999", "in.raw", "out.b"],
             "nthreads",
+        ),
+        (
+            &[
+                "chunk", "compress", "--codec", "snappy", "--format", "blosc2", "in.raw", "t.csv",
+            ],
+            "snappy",
         ),
         (
             &["chunk", "decompress", "--nthreads", "0", "in.b", "out.raw"],
@@ -50,5 +65,10 @@ fn cli_usage_errors_exit_with_2() {
     // Errors in the data or at run time stay 1.
     fails(d, &["query", "missing"], 1, &["no table at missing"]);
     fails(d, &["export", "t", "t.csv"], 1, &["already exists"]);
-    fails(d, &["chunk", "decompress", "in.raw", "out.raw"], 1, &["in.raw"]);
+    fails(
+        d,
+        &["chunk", "decompress", "in.raw", "out.raw"],
+        1,
+        &["in.raw"],
+    );
 }

@@ -182,7 +182,7 @@ fn cli_table_export_round_trips_every_format() {
         "{}",
         &csv[..40.min(csv.len())]
     );
-    fails(d, &["export", "flights", "-"], 1, &["--format"]);
+    fails(d, &["export", "flights", "-"], 2, &["--format"]);
     ok(
         d,
         &[

@@ -155,7 +155,9 @@ fn generate(name: &str, n: usize) -> Result<Vec<f64>> {
     } else if name.starts_with("uniform") {
         (0..n).map(|_| rng.unit()).collect()
     } else {
-        usage_bail!("cannot generate {name}: expected a name starting with linspace, randwalk or uniform")
+        usage_bail!(
+            "cannot generate {name}: expected a name starting with linspace, randwalk or uniform"
+        )
     })
 }
 
