@@ -9,6 +9,7 @@ mod carray;
 mod cli;
 mod cli_bench;
 mod cli_query_bench;
+mod cli_safety;
 mod cli_table;
 mod corruption;
 mod ctable;
