@@ -8,7 +8,7 @@ use std::process::{Command, Output};
 
 use blz::{CTable, OpenMode};
 
-// mod sweep;
+mod sweep;
 
 /// Runs `blz ARGS` in `dir` with the extra environment `env`.
 fn blz_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
@@ -89,7 +89,7 @@ fn cli_safety_import_keeps_a_directory_that_appears_meanwhile() {
     let out = blz_env(
         d,
         &args,
-        &[("BLZ_TEST_BEFORE_RENAME", t.to_str().unwrap())],
+        &[("BLZ_TEST_BEFORE_RENAME", "t")],
     );
     failed(&args, &out, &["appeared while importing", "left as it is"]);
     assert_eq!(
@@ -234,7 +234,7 @@ fn cli_safety_symlinked_data_file_is_refused_and_its_target_kept() {
     assert_eq!(std::fs::read(&outside).unwrap(), bytes, "the target is untouched");
     for args in [
         &["info", "t"][..],
-        &["query", "t", "a > 5"],
+        &["query", "t", "--where", "a > 5"],
         &["export", "t", "x.csv"],
         &["verify", "t"],
     ] {
@@ -273,7 +273,7 @@ fn cli_safety_fifo_or_directory_in_a_table_is_an_error_not_a_hang() {
         for args in [
             &["info", "t"][..],
             &["verify", "t"],
-            &["query", "t", "a > 5"],
+            &["query", "t", "--where", "a > 5"],
             &["import", "more.csv", "t", "--append"],
         ] {
             let out = blz(d, args);
@@ -309,4 +309,35 @@ fn cli_safety_symlinked_manifest_tmp_or_lock_is_not_followed() {
     let args = ["import", "more.csv", "t", "--append"];
     failed(&args, &blz(d, &args), &["LOCK", "symbolic link"]);
     assert_eq!(std::fs::read(&target).unwrap(), b"keep me");
+}
+
+#[test]
+fn cli_safety_info_reports_stored_sizes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    // Fewer rows than a chunk: the whole table is its tails, compressed in the side file.
+    csv(&d.join("a.csv"), 3000, 1);
+    ok(d, &["import", "a.csv", "t"]);
+    let j: serde_json::Value = serde_json::from_str(&ok(d, &["info", "t", "--json"])).unwrap();
+    let (n, c) = (j["nbytes"].as_u64().unwrap(), j["cbytes"].as_u64().unwrap());
+    let on_disk: u64 = std::fs::read_dir(d.join("t"))
+        .unwrap()
+        .map(|e| e.unwrap())
+        .filter(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            name.starts_with("side.") || name.starts_with('c')
+        })
+        .map(|e| e.metadata().unwrap().len())
+        .sum();
+    assert_eq!(c, on_disk, "compressed size = the bytes stored");
+    assert!(c * 3 < n, "a small table is compressed and its ratio says so: {j}");
+    let cols: u64 = j["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["cbytes"].as_u64().unwrap())
+        .sum();
+    assert_eq!(cols, c);
+    let text = ok(d, &["info", "t"]);
+    assert!(!text.contains("1.00"), "{text}");
 }

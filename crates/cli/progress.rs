@@ -58,7 +58,6 @@ fn rate_text(per_sec: f64) -> String {
     }
     #[expect(
         clippy::cast_possible_truncation,
-        clippy::cast_sign_loss,
         reason = "a finite, non-negative rate, rounded to whole rows"
     )]
     let n = per_sec.round() as u64;

@@ -110,7 +110,8 @@ struct Loaded {
 
 /// Whether scans hand mapped pages back to the OS: the committed data outgrows the cache.
 fn releases_pages(m: &Manifest, cache: &ChunkCache) -> bool {
-    m.files.values().sum::<u64>() > cache.stats().capacity
+    // Saturating: the lengths come from the manifest, which may be hand-edited.
+    m.files.values().fold(0u64, |a, &b| a.saturating_add(b)) > cache.stats().capacity
 }
 
 fn load(dir: &Arc<Path>, m: &Manifest, cache: &Arc<ChunkCache>) -> Result<Loaded> {
@@ -910,11 +911,13 @@ impl CTable {
         };
         let mut n = 0u64;
         for (_, a) in arrays_of(rec) {
-            n += a.chunks.iter().map(|c| c.cbytes).sum::<u64>();
-            n += a.tail.as_ref().map_or(0, |t| t.len);
+            let chunks = a.chunks.iter().fold(0u64, |x, c| x.saturating_add(c.cbytes));
+            n = n
+                .saturating_add(chunks)
+                .saturating_add(a.tail.as_ref().map_or(0, |t| t.len));
         }
         if let StorageRec::Dict { dict, .. } = &rec.storage {
-            n += dict.blob.len;
+            n = n.saturating_add(dict.blob.len);
         }
         Ok(usize::try_from(n).unwrap_or(usize::MAX))
     }
