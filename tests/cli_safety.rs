@@ -86,11 +86,7 @@ fn cli_safety_import_keeps_a_directory_that_appears_meanwhile() {
     csv(&d.join("a.csv"), 2000, 2);
     let t = d.join("t");
     let args = ["import", "a.csv", "t"];
-    let out = blz_env(
-        d,
-        &args,
-        &[("BLZ_TEST_BEFORE_RENAME", "t")],
-    );
+    let out = blz_env(d, &args, &[("BLZ_TEST_BEFORE_RENAME", "t")]);
     failed(&args, &out, &["appeared while importing", "left as it is"]);
     assert_eq!(
         std::fs::read(t.join("precious.txt")).unwrap(),
@@ -164,13 +160,21 @@ fn cli_safety_overwrite_waits_for_no_writer() {
     let writer = CTable::open(d.join("t"), OpenMode::Append).unwrap();
     let args = ["import", "b.csv", "t", "--overwrite"];
     let out = blz(d, &args);
-    failed(&args, &out, &["open for writing by another process", "LOCK"]);
+    failed(
+        &args,
+        &out,
+        &["open for writing by another process", "LOCK"],
+    );
     drop(writer);
     assert_eq!(rows_of(&d.join("t")), 2000, "the table is untouched");
     assert!(hidden(d).is_empty(), "no staging left: {:?}", hidden(d));
     ok(d, &args);
     assert_eq!(rows_of(&d.join("t")), 700);
-    assert!(hidden(d).is_empty(), "the old table is gone: {:?}", hidden(d));
+    assert!(
+        hidden(d).is_empty(),
+        "the old table is gone: {:?}",
+        hidden(d)
+    );
 }
 
 #[test]
@@ -231,7 +235,11 @@ fn cli_safety_symlinked_data_file_is_refused_and_its_target_kept() {
     let args = ["import", "more.csv", "t", "--append"];
     let out = blz(d, &args);
     failed(&args, &out, &["c0.data", "symbolic link", "regular file"]);
-    assert_eq!(std::fs::read(&outside).unwrap(), bytes, "the target is untouched");
+    assert_eq!(
+        std::fs::read(&outside).unwrap(),
+        bytes,
+        "the target is untouched"
+    );
     for args in [
         &["info", "t"][..],
         &["query", "t", "--where", "a > 5"],
@@ -330,7 +338,10 @@ fn cli_safety_info_reports_stored_sizes() {
         .map(|e| e.metadata().unwrap().len())
         .sum();
     assert_eq!(c, on_disk, "compressed size = the bytes stored");
-    assert!(c * 3 < n, "a small table is compressed and its ratio says so: {j}");
+    assert!(
+        c * 3 < n,
+        "a small table is compressed and its ratio says so: {j}"
+    );
     let cols: u64 = j["columns"]
         .as_array()
         .unwrap()

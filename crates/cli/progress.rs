@@ -61,7 +61,10 @@ fn rate_text(per_sec: f64) -> String {
         reason = "a finite, non-negative rate, rounded to whole rows"
     )]
     let n = per_sec.round() as u64;
-    format!("{} rows/s", thousands(usize::try_from(n).unwrap_or(usize::MAX)))
+    format!(
+        "{} rows/s",
+        thousands(usize::try_from(n).unwrap_or(usize::MAX))
+    )
 }
 
 /// Time left as `45s`, `3m 20s` or `2h 05m`.

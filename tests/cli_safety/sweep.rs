@@ -35,8 +35,8 @@ fn write_manifest(dir: &Path, m: &Value) {
 /// text column and one with nulls.
 fn base_table(dir: &Path) {
     let n = 2600i64;
-    let opts = CreateOptions::default()
-        .with_column_options(CArrayOptions::default().with_chunklen(1024));
+    let opts =
+        CreateOptions::default().with_column_options(CArrayOptions::default().with_chunklen(1024));
     let mut t = CTable::create(dir, opts).unwrap();
     let kinds = ["red", "green", "blue"];
     t.append(vec![
@@ -77,7 +77,11 @@ fn leaves(v: &Value, at: String, out: &mut Vec<String>) {
     match v {
         Value::Object(m) => {
             for (k, x) in m {
-                leaves(x, format!("{at}/{}", k.replace('~', "~0").replace('/', "~1")), out);
+                leaves(
+                    x,
+                    format!("{at}/{}", k.replace('~', "~0").replace('/', "~1")),
+                    out,
+                );
             }
         }
         Value::Array(a) => {
@@ -164,18 +168,26 @@ fn cli_safety_sweep_hand_edited_manifests() {
         }
     }
     write_manifest(&dir, &orig);
-    assert_eq!(answers(&dir).unwrap(), want, "the original manifest reads again");
+    assert_eq!(
+        answers(&dir).unwrap(),
+        want,
+        "the original manifest reads again"
+    );
     eprintln!("hand-edited manifests: {tally:?}");
     assert!(tally.cases > 300, "{tally:?}");
     assert!(tally.panics.is_empty(), "panics: {:?}", tally.panics);
-    assert!(tally.silent.is_empty(), "silent changes: {:?}", tally.silent);
+    assert!(
+        tally.silent.is_empty(),
+        "silent changes: {:?}",
+        tally.silent
+    );
 }
 
 /// A table with a plain text column (more distinct values than a dictionary holds).
 fn text_table(dir: &Path) -> usize {
     let n = 70_000usize;
-    let opts = CreateOptions::default()
-        .with_column_options(CArrayOptions::default().with_chunklen(4096));
+    let opts =
+        CreateOptions::default().with_column_options(CArrayOptions::default().with_chunklen(4096));
     let mut t = CTable::create(dir, opts).unwrap();
     t.append(vec![
         ColumnBatch::new("i", (0..n as i64).collect::<Vec<i64>>()),
@@ -196,14 +208,21 @@ fn cli_safety_verify_catches_inconsistent_chunklen_sums_and_text_offsets() {
     let dir = d.join("t");
     let n = text_table(&dir);
     let orig = manifest(&dir);
-    assert_eq!(orig["columns"][1]["storage"]["kind"], "plain", "a plain text column");
+    assert_eq!(
+        orig["columns"][1]["storage"]["kind"], "plain",
+        "a plain text column"
+    );
 
     // 1. A column whose chunk length differs from the table's (count(*) was 312 million).
     let mut m = orig.clone();
     m["columns"][0]["storage"]["data"]["chunklen"] = Value::from(4096 * 1000);
     write_manifest(&dir, &m);
     for args in [&["verify", "t"][..], &["query", "t", "--agg", "count(*)"]] {
-        failed(args, &blz(d, args), &["has chunks of 4096000 rows, the table 4096"]);
+        failed(
+            args,
+            &blz(d, args),
+            &["has chunks of 4096000 rows, the table 4096"],
+        );
     }
 
     // 2. A wrong per-chunk sum (kept within what count, minimum and maximum allow).
@@ -237,8 +256,8 @@ fn cli_safety_verify_catches_inconsistent_chunklen_sums_and_text_offsets() {
     let k = ends.len() / 2;
     ends.swap(k, k + 1);
     let bytes: Vec<u8> = ends.iter().flat_map(|e| e.to_le_bytes()).collect();
-    let params = blz::blosc::CParams::default()
-        .with_typesize(blz::blosc::TypeSize::try_from(8).unwrap());
+    let params =
+        blz::blosc::CParams::default().with_typesize(blz::blosc::TypeSize::try_from(8).unwrap());
     let chunk = blz::blosc::compress(&bytes, &params).unwrap();
     let at = side.len();
     side.extend_from_slice(&chunk);
@@ -292,9 +311,15 @@ fn cli_safety_stale_staging_of_dead_imports_goes_others_stay() {
     assert!(out.status.success());
     let mut left = hidden(d);
     left.sort();
-    let mut want = vec![format!(".other.importing-{dead}"), format!(".t.importing-{live}")];
+    let mut want = vec![
+        format!(".other.importing-{dead}"),
+        format!(".t.importing-{live}"),
+    ];
     want.sort();
-    assert_eq!(left, want, "only the dead import's staging of this table goes");
+    assert_eq!(
+        left, want,
+        "only the dead import's staging of this table goes"
+    );
     // An append removes them too.
     std::fs::create_dir(d.join(format!(".t.importing-{dead}"))).unwrap();
     ok(d, &["import", "a.csv", "t", "--append"]);
@@ -395,7 +420,10 @@ fn cli_safety_sweep_kills_mid_write() {
         child.wait().unwrap();
         cases += 1;
         let now = rows_of(&t);
-        assert!(now >= rows && (now - 1000) % 500 == 0, "{now} rows after a kill");
+        assert!(
+            now >= rows && (now - 1000).is_multiple_of(500),
+            "{now} rows after a kill"
+        );
         assert!(blz::verify(&t).unwrap().problems.is_empty());
         rows = now;
     }
@@ -421,7 +449,11 @@ fn cli_safety_sweep_kills_mid_write() {
         let _ = std::fs::remove_dir_all(d.join("n"));
     }
     ok(d, &["import", "a.csv", "n"]);
-    assert!(hidden(d).is_empty(), "stale staging removed: {:?}", hidden(d));
+    assert!(
+        hidden(d).is_empty(),
+        "stale staging removed: {:?}",
+        hidden(d)
+    );
     assert_eq!(rows_of(&d.join("n")), 1000);
     eprintln!("kills mid-write: {cases} cases");
 }

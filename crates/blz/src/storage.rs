@@ -39,8 +39,8 @@ use std::path::Path;
 
 pub(crate) use mmap::MappedFile;
 pub use place::{TableLock, move_table, remove_stale_staging};
-pub(crate) use table::Store;
 pub use table::MIN_TABLE_CHUNKLEN;
+pub(crate) use table::Store;
 
 use crate::carray::CArrayOptions;
 use crate::error::Result;

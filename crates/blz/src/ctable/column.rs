@@ -661,7 +661,11 @@ pub(crate) fn string_at(s: &StrData, i: usize) -> Result<String> {
             let end = ends.get(i)?;
             // Offsets out of order (a damaged table) would cut another row's text: an error.
             let before = if i < 2 { 0 } else { ends.get(i - 2)? };
-            let next = if i + 1 < ends.len() { ends.get(i + 1)? } else { end };
+            let next = if i + 1 < ends.len() {
+                ends.get(i + 1)?
+            } else {
+                end
+            };
             if before > start || start > end || end > next {
                 return Err(Error::CorruptChunk {
                     chunk: i / ends.chunklen().max(1),

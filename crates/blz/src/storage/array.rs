@@ -303,11 +303,8 @@ fn stats_plausible(s: &StatsRec, chunklen: u64) -> bool {
         Num::U(x) => Some(i128::from(x)),
         Num::F(_) | Num::NonFinite(_) => None,
     };
-    let (Some(lo), Some(hi), Some(sum)) = (
-        s.min.and_then(wide),
-        s.max.and_then(wide),
-        wide(s.sum),
-    ) else {
+    let (Some(lo), Some(hi), Some(sum)) = (s.min.and_then(wide), s.max.and_then(wide), wide(s.sum))
+    else {
         return true;
     };
     let n = i128::from(s.count);

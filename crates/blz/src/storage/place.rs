@@ -124,11 +124,7 @@ pub(crate) fn sibling(path: &Path, what: &str) -> Result<PathBuf> {
         .file_name()
         .ok_or_else(|| Error::table(path, "a table path needs a final name"))?;
     let parent = path.parent().filter(|p| !p.as_os_str().is_empty());
-    let n = format!(
-        ".{}.{what}-{}",
-        name.to_string_lossy(),
-        std::process::id()
-    );
+    let n = format!(".{}.{what}-{}", name.to_string_lossy(), std::process::id());
     Ok(parent.map_or_else(|| PathBuf::from(&n), |p| p.join(&n)))
 }
 

@@ -6,11 +6,11 @@ use std::path::Path;
 use std::sync::Arc;
 
 use super::array::{self, Persist, Source, blob, codec_rec, cparams_from, parse_dtype};
+use super::file::{open_regular, read_regular};
 use super::manifest::{
     ArrayRec, ColumnRec, DictRec, FORMAT_NAME, FORMAT_VERSION, MANIFEST, Manifest, SideRec,
     StorageRec,
 };
-use super::file::{open_regular, read_regular};
 use super::mmap::MappedFile;
 use super::place::{TableLock, rename_noreplace, sibling, take_lock};
 use super::write::{DataFile, SideWriter, sync_dir, write_synced};
@@ -911,7 +911,10 @@ impl CTable {
         };
         let mut n = 0u64;
         for (_, a) in arrays_of(rec) {
-            let chunks = a.chunks.iter().fold(0u64, |x, c| x.saturating_add(c.cbytes));
+            let chunks = a
+                .chunks
+                .iter()
+                .fold(0u64, |x, c| x.saturating_add(c.cbytes));
             n = n
                 .saturating_add(chunks)
                 .saturating_add(a.tail.as_ref().map_or(0, |t| t.len));

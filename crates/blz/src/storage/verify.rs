@@ -2,13 +2,13 @@
 
 use std::path::Path;
 
+use super::array::Persist;
+use super::manifest::Num;
 use super::{OpenMode, VerifyReport};
 use crate::cache::ChunkCache;
 use crate::carray::CArray;
 use crate::ctable::{CTable, Data, StrData};
 use crate::error::Result;
-use super::array::Persist;
-use super::manifest::Num;
 
 /// Whether two sums agree: integers exactly, floats to the last bits a different association
 /// of the additions may change (NaN equals NaN).
@@ -16,9 +16,7 @@ fn same_sum(a: Num, b: Num) -> bool {
     match (a.as_f64(), b.as_f64()) {
         _ if a == b => true,
         (Some(x), Some(y)) if is_float(a) || is_float(b) => {
-            (x.is_nan() && y.is_nan())
-                || x == y
-                || (x - y).abs() <= 1e-9 * x.abs().max(y.abs())
+            (x.is_nan() && y.is_nan()) || x == y || (x - y).abs() <= 1e-9 * x.abs().max(y.abs())
         }
         _ => false,
     }
@@ -68,12 +66,7 @@ pub(crate) fn verify(dir: &Path) -> Result<VerifyReport> {
         columns: t.columns.len(),
         ..VerifyReport::default()
     };
-    fn check<T: Persist>(
-        a: &CArray<T>,
-        name: &str,
-        part: &str,
-        r: &mut VerifyReport,
-    ) {
+    fn check<T: Persist>(a: &CArray<T>, name: &str, part: &str, r: &mut VerifyReport) {
         let mut buf = vec![T::default(); a.chunklen()];
         for c in 0..a.chunks.len() {
             r.chunks += 1;
