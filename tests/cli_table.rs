@@ -80,7 +80,7 @@ fn flights_table() -> tempfile::TempDir {
             csv.to_str().unwrap(),
             "flights",
             "--chunklen",
-            "1000",
+            "1024",
         ],
     );
     tmp

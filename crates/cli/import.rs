@@ -64,14 +64,15 @@ pub(crate) struct Args {
     /// Shuffle filter: byte, bit or none.
     #[arg(long, default_value = "byte", value_parser = parse_filter, conflicts_with = "append")]
     shuffle: Shuffle,
-    /// Store raw the byte streams that compression shrinks by less than this percent, 0-99
-    /// [default: 15, as columns do; 0 is C-Blosc's rule]: barely compressed streams decode
-    /// slower than their few saved bytes are read.
+    /// Store uncompressed the parts of a chunk that compression shrinks by less than this
+    /// percent, 0-99 [default: 15; 0 keeps every saving]: barely compressed data is slower to
+    /// read than the few bytes it saves.
     #[arg(long, value_name = "PERCENT", value_parser = clap::value_parser!(u8).range(0..=99), conflicts_with = "append")]
     min_saving: Option<u8>,
-    /// Rows per chunk of the new table [default: as `CTable::new`, 32 Ki]. Rows past the last
-    /// whole chunk are stored uncompressed until more rows fill it.
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=(1 << 28)), conflicts_with = "append")]
+    /// Rows per chunk of the new table, at least 1,024 [default: 131,072]. Queries read whole
+    /// chunks; smaller chunks skip more precisely but cost more bookkeeping. Rows past the last
+    /// full chunk are kept in a small compressed tail until more rows fill it.
+    #[arg(long, value_name = "N", value_parser = parse_chunklen, conflicts_with = "append")]
     chunklen: Option<u64>,
     /// CSV: a field read as null (repeatable; replaces the default "", NA, N/A, NULL, null).
     #[arg(long, value_name = "TEXT")]
@@ -89,14 +90,54 @@ pub(crate) struct Args {
     commit_bytes: u64,
 }
 
+/// The smallest `--chunklen`: every chunk of every column costs a manifest record (about 200
+/// bytes) and a Blosc header, and a query's per-chunk work; at 1,024 rows even a column of
+/// one-byte values has chunks five times the size of their records, where `--chunklen 1` made
+/// a manifest 50 times the size of its CSV.
+const MIN_CHUNKLEN: u64 = 1024;
+
+/// Parses `--chunklen`, refusing values below [`MIN_CHUNKLEN`] with the reason.
+fn parse_chunklen(s: &str) -> std::result::Result<u64, String> {
+    let n: u64 = s
+        .trim()
+        .replace(['_', ','], "")
+        .parse()
+        .map_err(|_| format!("{s:?} is not a whole number of rows"))?;
+    if n < MIN_CHUNKLEN {
+        return Err(format!(
+            "{n} rows is too few: chunks of fewer than {MIN_CHUNKLEN} rows make the table's \
+             manifest (a record per chunk and column) outgrow its data; use at least \
+             {MIN_CHUNKLEN} (the default is 131,072)"
+        ));
+    }
+    if n > 1 << 28 {
+        return Err(format!(
+            "{n} rows is too many: a chunk holds at most {} rows",
+            1u64 << 28
+        ));
+    }
+    Ok(n)
+}
+
 /// Where the rows come from.
 enum Input {
     Arrow(Box<dyn RecordBatchReader + Send>),
     Blosc(Box<Source>),
 }
 
+/// Makes a file-size limit (`ulimit -f`) an error rather than a kill: SIGXFSZ's default action
+/// ends the process without a word; with a handler installed the write that crosses the limit
+/// fails with EFBIG instead, and the import reports it as any write error (an append keeps its
+/// last commit, a new table is not created). The handler only sets a flag nobody reads.
+fn survive_file_size_limit() {
+    let hit = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    // Failing to install it leaves the default action: no worse than before.
+    let _ = signal_hook::flag::register(signal_hook::consts::SIGXFSZ, hit);
+}
+
 /// Runs `blz import`.
 pub(crate) fn run(args: &Args) -> Result<()> {
+    survive_file_size_limit();
     let src = &args.src;
     if !src.exists() {
         bail!("no such file or directory: {}", src.display());
@@ -105,14 +146,16 @@ pub(crate) fn run(args: &Args) -> Result<()> {
     let input = open_input(args)?;
     let dest = &args.table;
     let every = usize::try_from(args.commit_bytes).unwrap_or(usize::MAX);
+    // The progress bar's total for CSV input, estimated from the file's size.
+    let rows_hint = crate::progress::estimate_csv_rows(src);
     let rows = if args.append {
-        append(dest, input, every)?
+        append(dest, input, every, rows_hint)?
     } else {
-        create(args, dest, input, every)?
+        create(args, dest, input, every, rows_hint)?
     };
     let t = CTable::open(dest, OpenMode::ReadOnly)
         .with_context(|| format!("reading back {}", dest.display()))?;
-    let (n, c) = (t.nbytes(), t.cbytes());
+    let (n, c) = (t.nbytes(), t.stored_bytes());
     outln!(
         "{} {} rows into {} in {:.2} s: {} rows, {} columns, {} -> {} (ratio {})",
         if args.append { "appended" } else { "imported" },
@@ -206,9 +249,18 @@ fn append_schema(
     Ok(Some(std::sync::Arc::new(Schema::new(fields))))
 }
 
-/// A new table at `dest`: built in a hidden sibling directory, renamed into place when whole.
-fn create(args: &Args, dest: &Path, input: Input, every: usize) -> Result<u64> {
-    if dest.exists() {
+/// A new table at `dest`: built in a hidden sibling directory, moved into place when whole by a
+/// rename that never replaces anything (without `--overwrite`) or swapped atomically with the
+/// table it replaces, whose writer lock `--overwrite` holds from the start.
+fn create(
+    args: &Args,
+    dest: &Path,
+    input: Input,
+    every: usize,
+    rows_hint: Option<u64>,
+) -> Result<u64> {
+    let mut lock = None;
+    if std::fs::symlink_metadata(dest).is_ok() {
         if !args.overwrite {
             bail!(
                 "{} already exists; pass --overwrite to replace it, or --append to add the rows \
@@ -216,12 +268,10 @@ fn create(args: &Args, dest: &Path, input: Input, every: usize) -> Result<u64> {
                 dest.display()
             );
         }
-        if !replaceable(dest)? {
-            bail!(
-                "{} exists and is not a blz table; refusing to replace it",
-                dest.display()
-            );
-        }
+        lock = Some(
+            blz::TableLock::acquire(dest)
+                .with_context(|| format!("cannot replace {}", dest.display()))?,
+        );
     }
     let name = dest
         .file_name()
@@ -238,6 +288,9 @@ fn create(args: &Args, dest: &Path, input: Input, every: usize) -> Result<u64> {
     {
         bail!("the folder {} does not exist", p.display());
     }
+    remove_stale(dest);
+    // A directory of this name can only be left by an earlier process with our id.
+    let _ = std::fs::remove_dir_all(&tmp);
     let cparams = CParams::default()
         .with_compressor(args.codec)
         .with_clevel(args.clevel)
@@ -258,7 +311,7 @@ fn create(args: &Args, dest: &Path, input: Input, every: usize) -> Result<u64> {
             }
         }
         let mut committed = 0;
-        let rows = feed(&mut t, input, &mut committed, every)?;
+        let rows = feed(&mut t, input, &mut committed, every, rows_hint)?;
         t.commit()?;
         Ok(rows)
     })();
@@ -273,34 +326,54 @@ fn create(args: &Args, dest: &Path, input: Input, every: usize) -> Result<u64> {
             )));
         }
     };
-    if dest.exists() {
-        std::fs::remove_dir_all(dest)
-            .with_context(|| format!("cannot remove the old table {}", dest.display()))?;
-    }
-    std::fs::rename(&tmp, dest).with_context(|| {
-        format!(
+    test_hook_before_rename(dest);
+    let placed = match lock {
+        Some(l) => l.replace_with(&tmp),
+        None => blz::move_table(&tmp, dest),
+    };
+    if let Err(e) = placed {
+        let _ = std::fs::remove_dir_all(&tmp);
+        if matches!(e, blz::Error::AlreadyExists { .. }) {
+            bail!(
+                "{} appeared while importing {}; it was left as it is and the imported rows were \
+                 discarded (pass --overwrite to replace it)",
+                dest.display(),
+                args.src.display()
+            );
+        }
+        return Err(anyhow!(e).context(format!(
             "cannot move the new table from {} to {}",
             tmp.display(),
             dest.display()
-        )
-    })?;
+        )));
+    }
     Ok(rows)
 }
 
-/// Whether `--overwrite` may replace `dest`: a blz table or an empty directory.
-fn replaceable(dest: &Path) -> Result<bool> {
-    if !dest.is_dir() {
-        return Ok(false);
+/// Removes staging directories that killed imports left beside `dest` (best effort: a
+/// directory that cannot be listed is the import's own problem to report).
+fn remove_stale(dest: &Path) {
+    if let Ok(gone) = blz::remove_stale_staging(dest) {
+        for p in gone {
+            eprintln!("removed {}, left by an import that was killed", p.display());
+        }
     }
-    if dest.join("manifest.json").is_file() {
-        return Ok(true);
+}
+
+/// Tests only: with `BLZ_TEST_BEFORE_RENAME=DIR` set, creates the directory DIR (with a file in
+/// it) just before the new table is moved into place, as another program might at that moment.
+fn test_hook_before_rename(dest: &Path) {
+    if let Some(d) = std::env::var_os("BLZ_TEST_BEFORE_RENAME")
+        && Path::new(&d) == dest
+    {
+        let _ = std::fs::create_dir_all(dest);
+        let _ = std::fs::write(dest.join("precious.txt"), b"made while the import ran");
     }
-    Ok(std::fs::read_dir(dest)?.next().is_none())
 }
 
 /// Appends to the existing table `dest`; on failure the rows after its last commit are
 /// discarded.
-fn append(dest: &Path, input: Input, every: usize) -> Result<u64> {
+fn append(dest: &Path, input: Input, every: usize, rows_hint: Option<u64>) -> Result<u64> {
     if !dest.exists() {
         bail!(
             "no table at {} to append to (leave out --append to create it)",
@@ -309,9 +382,10 @@ fn append(dest: &Path, input: Input, every: usize) -> Result<u64> {
     }
     let mut t = CTable::open(dest, OpenMode::Append)
         .with_context(|| format!("cannot open {} for appending", dest.display()))?;
+    remove_stale(dest);
     let before = t.len();
     let mut committed = before;
-    match feed(&mut t, input, &mut committed, every).and_then(|r| {
+    match feed(&mut t, input, &mut committed, every, rows_hint).and_then(|r| {
         t.commit()?;
         Ok(r)
     }) {
@@ -333,7 +407,13 @@ fn append(dest: &Path, input: Input, every: usize) -> Result<u64> {
 
 /// Appends every batch of `input`, committing every `every` bytes of input; `committed` tracks
 /// the table's length at its last commit. Returns the rows appended.
-fn feed(t: &mut CTable, input: Input, committed: &mut usize, every: usize) -> Result<u64> {
+fn feed(
+    t: &mut CTable,
+    input: Input,
+    committed: &mut usize,
+    every: usize,
+    rows_hint: Option<u64>,
+) -> Result<u64> {
     let start = t.len();
     let mut since_commit = 0usize;
     let mut add = |t: &mut CTable, bytes: usize, progress: &mut Progress| -> Result<()> {
@@ -348,7 +428,7 @@ fn feed(t: &mut CTable, input: Input, committed: &mut usize, every: usize) -> Re
     };
     match input {
         Input::Arrow(reader) => {
-            let mut progress = Progress::new(None, "importing");
+            let mut progress = Progress::new(rows_hint, "importing");
             for b in reader {
                 let bytes = append_batch(t, b)?;
                 add(t, bytes, &mut progress)?;

@@ -1,5 +1,6 @@
 //! `blz info TABLE [--json]`: a table's schema, rows, and per column its raw and compressed
-//! sizes, ratio, codec and chunk count.
+//! sizes, ratio, codec and chunk count. Compressed sizes are the bytes stored on disk: the
+//! chunks, and the tail and dictionary as compressed in the side file.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -48,7 +49,8 @@ fn ratio3(n: usize, c: usize) -> f64 {
 pub(crate) fn describe(t: &CTable) -> Result<Json> {
     let mut cols = Vec::new();
     for f in t.schema().fields {
-        let (n, c) = t.column_sizes(&f.name)?;
+        let (n, _) = t.column_sizes(&f.name)?;
+        let c = t.column_stored_bytes(&f.name)?;
         let p = t.column_cparams(&f.name)?;
         let (storage, dict_len) = t.column_storage(&f.name)?;
         cols.push(json!({
@@ -67,7 +69,7 @@ pub(crate) fn describe(t: &CTable) -> Result<Json> {
             "dict_len": dict_len,
         }));
     }
-    let (n, c) = (t.nbytes(), t.cbytes());
+    let (n, c) = (t.nbytes(), t.stored_bytes());
     Ok(json!({
         "rows": t.len(),
         "chunklen": t.chunklen(),
@@ -89,7 +91,8 @@ fn write_text(out: &mut impl Write, name: &str, t: &CTable) -> Result<()> {
     )?;
     let mut rows = Vec::new();
     for f in t.schema().fields {
-        let (n, c) = t.column_sizes(&f.name)?;
+        let (n, _) = t.column_sizes(&f.name)?;
+        let c = t.column_stored_bytes(&f.name)?;
         let p = t.column_cparams(&f.name)?;
         let (storage, dict_len) = t.column_storage(&f.name)?;
         let mut ty = f.ty.to_string();
@@ -110,7 +113,7 @@ fn write_text(out: &mut impl Write, name: &str, t: &CTable) -> Result<()> {
             },
         ]);
     }
-    let (n, c) = (t.nbytes(), t.cbytes());
+    let (n, c) = (t.nbytes(), t.stored_bytes());
     rows.push(vec![
         "total".into(),
         String::new(),

@@ -32,7 +32,7 @@ fn cli_table_append_keeps_the_last_commit_on_failure() {
     let d = tmp.path();
     let good: String = (0..3000).map(|i| format!("{i},{}\n", i * 2)).collect();
     std::fs::write(d.join("good.csv"), format!("a,b\n{good}")).unwrap();
-    ok(d, &["import", "good.csv", "t", "--chunklen", "500"]);
+    ok(d, &["import", "good.csv", "t", "--chunklen", "1024"]);
     // Batches of 1000 rows, a commit after each; the bad field sits in the third batch.
     let mut bad: String = (0..2500).map(|i| format!("{i},{i}\n")).collect();
     bad.push_str("7,oops\n");

@@ -62,7 +62,10 @@ pub use dtype::{DType, Element, TimeUnit, Timestamp};
 pub use error::{Error, Result};
 pub use query::{Agg, BinOp, Expr, Literal, MAX_DEPTH, ParseError, Query, Span, UnOp, parse};
 pub use stats::Stats;
-pub use storage::{CreateOptions, OpenMode, VerifyReport, verify};
+pub use storage::{
+    CreateOptions, MIN_TABLE_CHUNKLEN, OpenMode, TableLock, VerifyReport, move_table,
+    remove_stale_staging, verify,
+};
 
 #[cfg(doctest)]
 #[doc = include_str!("../../../README.md")]

@@ -659,6 +659,19 @@ pub(crate) fn string_at(s: &StrData, i: usize) -> Result<String> {
         StrData::Plain { ends, bytes } => {
             let start = if i == 0 { 0 } else { ends.get(i - 1)? };
             let end = ends.get(i)?;
+            // Offsets out of order (a damaged table) would cut another row's text: an error.
+            let before = if i < 2 { 0 } else { ends.get(i - 2)? };
+            let next = if i + 1 < ends.len() {
+                ends.get(i + 1)?
+            } else {
+                end
+            };
+            if before > start || start > end || end > next {
+                return Err(Error::CorruptChunk {
+                    chunk: i / ends.chunklen().max(1),
+                    reason: "text offsets out of order",
+                });
+            }
             let (a, b) = (
                 usize::try_from(start).unwrap_or(usize::MAX),
                 usize::try_from(end).unwrap_or(usize::MAX),

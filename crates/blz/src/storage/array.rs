@@ -291,6 +291,31 @@ pub(crate) fn blob<'a>(
     Ok(bytes)
 }
 
+/// Whether a chunk's statistics can describe `chunklen` values: the count is the chunk's, and
+/// for integers the sum lies between count x minimum and count x maximum (when those cannot
+/// wrap around). Float sums are left to `blz::verify`, which recomputes them.
+fn stats_plausible(s: &StatsRec, chunklen: u64) -> bool {
+    if s.count != chunklen || s.nan_count > s.count {
+        return false;
+    }
+    let wide = |n: Num| match n {
+        Num::I(x) => Some(i128::from(x)),
+        Num::U(x) => Some(i128::from(x)),
+        Num::F(_) | Num::NonFinite(_) => None,
+    };
+    let (Some(lo), Some(hi), Some(sum)) = (s.min.and_then(wide), s.max.and_then(wide), wide(s.sum))
+    else {
+        return true;
+    };
+    let n = i128::from(s.count);
+    let (lo, hi) = (lo * n, hi * n);
+    let fits = match s.sum {
+        Num::I(_) => lo >= i128::from(i64::MIN) && hi <= i128::from(i64::MAX),
+        _ => lo >= 0 && hi <= i128::from(u64::MAX),
+    };
+    !fits || (lo <= sum && sum <= hi)
+}
+
 /// Builds an array from its record (chunks stay in the map; the tail is decompressed).
 /// Errors are reasons, for the caller to attach the table path.
 pub(crate) fn load<T: Persist>(
@@ -333,6 +358,12 @@ pub(crate) fn load<T: Persist>(
         let (Some(end), Some(h), Some(stats)) = (end, h, stats) else {
             return Err(format!("{what}: chunk {i} has a malformed record"));
         };
+        if !stats_plausible(&r.stats, rec.chunklen) {
+            return Err(format!(
+                "{what}: chunk {i} has statistics that cannot hold (count, minimum, maximum and \
+                 sum disagree); the manifest is damaged"
+            ));
+        }
         if end > mapped || r.blocksize == 0 || r.blocksize > (chunklen * size) as u64 {
             return Err(format!(
                 "{what}: chunk {i} lies outside the committed data file"

@@ -6,11 +6,13 @@ use std::path::Path;
 use std::sync::Arc;
 
 use super::array::{self, Persist, Source, blob, codec_rec, cparams_from, parse_dtype};
+use super::file::{open_regular, read_regular};
 use super::manifest::{
     ArrayRec, ColumnRec, DictRec, FORMAT_NAME, FORMAT_VERSION, MANIFEST, Manifest, SideRec,
     StorageRec,
 };
 use super::mmap::MappedFile;
+use super::place::{TableLock, rename_noreplace, sibling, take_lock};
 use super::write::{DataFile, SideWriter, sync_dir, write_synced};
 use super::{CreateOptions, OpenMode};
 use crate::cache::ChunkCache;
@@ -19,8 +21,13 @@ use crate::ctable::{CTable, Column, Data, StrData};
 use crate::dtype::{DType, Timestamp};
 use crate::error::{Error, Result};
 
-const LOCK: &str = "LOCK";
 const MANIFEST_TMP: &str = "manifest.json.tmp";
+
+/// The smallest chunk length of a table on disk. Every chunk of every column costs a manifest
+/// record (offset, size, checksum and statistics: about 200 bytes of JSON) and a Blosc header;
+/// below 64 rows a chunk of 8-byte values (512 bytes) hardly outweighs its record, and a table
+/// of one-row chunks has a manifest many times its data. `blz import` asks for more (1,024).
+pub const MIN_TABLE_CHUNKLEN: usize = 64;
 
 /// The on-disk side of a table opened from (or created in) a directory.
 pub(crate) struct Store {
@@ -38,36 +45,18 @@ pub(crate) struct Store {
     changed: bool,
 }
 
-fn take_lock(dir: &Path) -> Result<File> {
-    let path = dir.join(LOCK);
-    let f = OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&path)
-        .map_err(|e| Error::io(&path, "open", e))?;
-    match f.try_lock() {
-        Ok(()) => Ok(f),
-        Err(std::fs::TryLockError::WouldBlock) => Err(Error::Locked {
-            path: dir.to_path_buf(),
-        }),
-        Err(std::fs::TryLockError::Error(e)) => Err(Error::io(&path, "lock", e)),
-    }
-}
-
-fn read_manifest(dir: &Path) -> Result<Manifest> {
+fn read_manifest_bytes(dir: &Path) -> Result<Vec<u8>> {
     let path = dir.join(MANIFEST);
-    let bytes = match std::fs::read(&path) {
-        Ok(b) => b,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Err(Error::table(
+    match read_regular(&path) {
+        Ok(b) => Ok(b),
+        Err(Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
+            Err(Error::table(
                 dir,
                 "not a blz table (no manifest.json); create one with `blz import` or CTable::create",
-            ));
+            ))
         }
-        Err(e) => return Err(Error::io(&path, "read", e)),
-    };
-    Manifest::from_bytes(&bytes, &path)
+        Err(e) => Err(e),
+    }
 }
 
 /// Whether `name` is a file blz manages in a table directory.
@@ -121,7 +110,8 @@ struct Loaded {
 
 /// Whether scans hand mapped pages back to the OS: the committed data outgrows the cache.
 fn releases_pages(m: &Manifest, cache: &ChunkCache) -> bool {
-    m.files.values().sum::<u64>() > cache.stats().capacity
+    // Saturating: the lengths come from the manifest, which may be hand-edited.
+    m.files.values().fold(0u64, |a, &b| a.saturating_add(b)) > cache.stats().capacity
 }
 
 fn load(dir: &Arc<Path>, m: &Manifest, cache: &Arc<ChunkCache>) -> Result<Loaded> {
@@ -135,7 +125,7 @@ fn load(dir: &Arc<Path>, m: &Manifest, cache: &Arc<ChunkCache>) -> Result<Loaded
             ));
         }
         let path = dir.join(name);
-        let f = File::open(&path).map_err(|e| Error::io(&path, "open", e))?;
+        let f = open_regular(&path, OpenOptions::new().read(true))?;
         let have = f.metadata().map_err(|e| Error::io(&path, "stat", e))?.len();
         if have < len {
             return Err(Error::table(
@@ -160,7 +150,7 @@ fn load(dir: &Arc<Path>, m: &Manifest, cache: &Arc<ChunkCache>) -> Result<Loaded
                 ));
             }
             let path = dir.join(&s.file);
-            let b = std::fs::read(&path).map_err(|e| Error::io(&path, "read", e))?;
+            let b = read_regular(&path)?;
             if (b.len() as u64) < s.len {
                 return Err(Error::table(
                     &path,
@@ -187,6 +177,17 @@ fn load(dir: &Arc<Path>, m: &Manifest, cache: &Arc<ChunkCache>) -> Result<Loaded
                 dir,
                 format!("column {:?} appears twice", c.name),
             ));
+        }
+        for (part, a) in arrays_of(c) {
+            if a.chunklen != m.chunklen {
+                return Err(Error::table(
+                    dir,
+                    format!(
+                        "column {:?} ({part}) has chunks of {} rows, the table {}: the manifest is inconsistent",
+                        c.name, a.chunklen, m.chunklen
+                    ),
+                ));
+            }
         }
         let col = load_column(c, m.rows, &maps, &side, cache).map_err(|r| Error::table(dir, r))?;
         columns.push(col);
@@ -296,6 +297,7 @@ fn load_column(
                 len: total,
             };
             let bytes = array::load::<u8>(bytes, DType::U8, &s)?;
+            check_ends(&ends).map_err(|r| format!("column {:?}: {r}", c.name))?;
             Data::Utf8(StrData::Plain { ends, bytes })
         }
     };
@@ -309,6 +311,41 @@ fn load_column(
         validity,
         len,
     })
+}
+
+/// The arrays of a column record, with their part names.
+fn arrays_of(c: &ColumnRec) -> Vec<(&'static str, &ArrayRec)> {
+    let mut v = match &c.storage {
+        StorageRec::Fixed { data } => vec![("data", data)],
+        StorageRec::Dict { codes, .. } => vec![("codes", codes)],
+        StorageRec::Plain { ends, bytes } => vec![("ends", ends), ("bytes", bytes)],
+    };
+    if let Some(val) = &c.validity {
+        v.push(("validity", val));
+    }
+    v
+}
+
+/// What can be checked of a text column's end offsets without decoding them: the chunks'
+/// ranges (from their statistics) follow one another and the tail continues them in order.
+/// `blz::verify` checks every offset.
+fn check_ends(ends: &CArray<u64>) -> std::result::Result<(), String> {
+    let bad = |at: String| Err(format!("text offsets out of order ({at})"));
+    let mut prev = 0u64;
+    for (i, c) in ends.chunks.iter().enumerate() {
+        match (c.stats.min, c.stats.max) {
+            (Some(lo), Some(hi)) if lo >= prev && hi >= lo => prev = hi,
+            (None, None) if c.stats.count == 0 => {}
+            _ => return bad(format!("chunk {i}")),
+        }
+    }
+    for (i, &e) in ends.tail.iter().enumerate() {
+        if e < prev {
+            return bad(format!("row {} of the tail", i));
+        }
+        prev = e;
+    }
+    Ok(())
 }
 
 fn encode_dict(values: &[String]) -> Vec<u8> {
@@ -529,43 +566,25 @@ impl CTable {
     /// writing, [`Error::Io`] on file errors.
     pub fn create(path: impl AsRef<Path>, opts: CreateOptions) -> Result<CTable> {
         let dir = path.as_ref();
-        if dir.exists() {
+        // The table to replace, locked from here to the swap: no other writer runs meanwhile.
+        let mut replace = None;
+        if std::fs::symlink_metadata(dir).is_ok() {
             if !opts.overwrite {
                 return Err(Error::AlreadyExists {
                     path: dir.to_path_buf(),
                 });
             }
-            let empty_dir = dir.is_dir()
-                && std::fs::read_dir(dir)
-                    .map_err(|e| Error::io(dir, "list", e))?
-                    .next()
-                    .is_none();
-            if !empty_dir {
-                if !dir.join(MANIFEST).is_file() {
-                    return Err(Error::table(
-                        dir,
-                        "exists and is not a blz table; refusing to replace it",
-                    ));
-                }
-                let _lock = take_lock(dir)?;
-                std::fs::remove_dir_all(dir).map_err(|e| Error::io(dir, "remove", e))?;
-            }
+            replace = Some(TableLock::acquire(dir)?);
         }
-        // Build the table in a hidden sibling directory and rename it into place, so a crash
-        // during creation never leaves a half-made table at `path`.
-        let name = dir
-            .file_name()
-            .ok_or_else(|| Error::table(dir, "a table path needs a final name"))?;
+        // Build the table in a hidden sibling directory and move it into place, so a crash
+        // during creation never leaves a half-made table at `path`, and a replaced table is
+        // swapped for the new one atomically.
         let parent = dir
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
             .unwrap_or(Path::new("."));
         std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, "create", e))?;
-        let staging = parent.join(format!(
-            ".{}.creating-{}",
-            name.to_string_lossy(),
-            std::process::id()
-        ));
+        let staging = sibling(dir, "creating")?;
         let _ = std::fs::remove_dir_all(&staging);
         std::fs::create_dir(&staging).map_err(|e| Error::io(&staging, "create", e))?;
         let made = (|| -> Result<(File, CTable, Manifest)> {
@@ -574,23 +593,20 @@ impl CTable {
                 Some(o) => CTable::with_options(o)?,
                 None => CTable::new(),
             };
+            if t.chunklen() < MIN_TABLE_CHUNKLEN {
+                return Err(Error::param(
+                    "chunklen",
+                    t.chunklen(),
+                    "at least 64 (MIN_TABLE_CHUNKLEN) for a table on disk: every chunk costs a \
+                     manifest record of about 200 bytes per column",
+                ));
+            }
             let m = empty_manifest(&t.opts, t.chunklen());
             write_manifest(&staging, &m)?;
-            if dir.is_dir() {
-                // An empty directory the caller asked to replace.
-                std::fs::remove_dir(dir).map_err(|e| Error::io(dir, "replace", e))?;
+            match replace {
+                Some(old) => old.replace_with(&staging)?,
+                None => rename_noreplace(&staging, dir)?,
             }
-            std::fs::rename(&staging, dir).map_err(|e| {
-                if e.kind() == std::io::ErrorKind::AlreadyExists
-                    || e.kind() == std::io::ErrorKind::DirectoryNotEmpty
-                {
-                    Error::AlreadyExists {
-                        path: dir.to_path_buf(),
-                    }
-                } else {
-                    Error::io(dir, "create", e)
-                }
-            })?;
             sync_dir(parent)?;
             Ok((lock, t, m))
         })();
@@ -651,22 +667,22 @@ impl CTable {
             OpenMode::ReadOnly => None,
         };
         let adir: Arc<Path> = Arc::from(dir);
-        // A writer may commit (and delete the files of the previous commit) between our reading
-        // the manifest and opening its files: read again when a file vanished that way.
+        // A writer may commit (and delete the files of the previous commit), or replace the
+        // whole table (`blz import --overwrite` swaps directories), between our reading the
+        // manifest and opening its files: a reader reads the manifest again after loading and
+        // starts over when it changed, so the files it holds are the ones the manifest names.
         let mut attempt = 0;
         let (m, loaded) = loop {
-            let m = read_manifest(dir)?;
-            match load(&adir, &m, &cache) {
-                Ok(l) => break (m, l),
-                Err(e)
-                    if attempt < 8
-                        && lock.is_none()
-                        && read_manifest(dir).ok().as_ref() != Some(&m) =>
-                {
-                    attempt += 1;
-                    let _ = e;
-                }
-                Err(e) => return Err(e),
+            let raw = read_manifest_bytes(dir)?;
+            let m = Manifest::from_bytes(&raw, &dir.join(MANIFEST))?;
+            let res = load(&adir, &m, &cache);
+            let settled = lock.is_some()
+                || attempt >= 16
+                || read_manifest_bytes(dir).ok().as_deref() == Some(&raw[..]);
+            match res {
+                Ok(l) if settled => break (m, l),
+                Err(e) if settled => return Err(e),
+                _ => attempt += 1,
             }
         };
         let (ids, next_id) = ids_of(&m);
@@ -875,5 +891,45 @@ impl Drop for CTable {
             // Errors cannot be reported here; call `commit` to see them.
             let _ = self.commit();
         }
+    }
+}
+
+impl CTable {
+    /// Bytes column `name` takes as stored: its compressed chunks plus, for a table on disk,
+    /// its compressed tail and dictionary as the last commit wrote them (a table in memory or
+    /// with uncommitted changes counts its tail uncompressed, as [`CTable::column_sizes`]).
+    ///
+    /// # Errors
+    /// [`Error::UnknownColumn`].
+    pub fn column_stored_bytes(&self, name: &str) -> Result<usize> {
+        let (_, mem) = self.column_sizes(name)?;
+        let Some(store) = self.store.as_ref().filter(|s| !s.changed) else {
+            return Ok(mem);
+        };
+        let Some(rec) = store.committed.columns.iter().find(|c| c.name == name) else {
+            return Ok(mem);
+        };
+        let mut n = 0u64;
+        for (_, a) in arrays_of(rec) {
+            let chunks = a
+                .chunks
+                .iter()
+                .fold(0u64, |x, c| x.saturating_add(c.cbytes));
+            n = n
+                .saturating_add(chunks)
+                .saturating_add(a.tail.as_ref().map_or(0, |t| t.len));
+        }
+        if let StorageRec::Dict { dict, .. } = &rec.storage {
+            n = n.saturating_add(dict.blob.len);
+        }
+        Ok(usize::try_from(n).unwrap_or(usize::MAX))
+    }
+
+    /// Bytes of all columns as stored (see [`CTable::column_stored_bytes`]).
+    pub fn stored_bytes(&self) -> usize {
+        self.columns
+            .iter()
+            .map(|c| self.column_stored_bytes(&c.name).unwrap_or(0))
+            .sum()
     }
 }

@@ -4,6 +4,7 @@ use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use super::file::{create_fresh, open_regular};
 use super::manifest::{BlobRec, hex};
 use crate::error::{Error, Result};
 
@@ -23,13 +24,14 @@ impl DataFile {
     /// an interrupted commit).
     pub(crate) fn open(dir: &Path, name: &str, committed: u64) -> Result<DataFile> {
         let path = dir.join(name);
-        let file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&path)
-            .map_err(|e| Error::io(&path, "open", e))?;
+        let file = open_regular(
+            &path,
+            OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create(true)
+                .truncate(false),
+        )?;
         let len = file
             .metadata()
             .map_err(|e| Error::io(&path, "stat", e))?
@@ -135,9 +137,10 @@ impl SideWriter {
     }
 }
 
-/// Creates `path` with `bytes` (replacing it) and syncs it.
+/// Creates `path` with `bytes` (replacing a file there, never what a link there points to)
+/// and syncs it.
 pub(crate) fn write_synced(path: &Path, bytes: &[u8]) -> Result<()> {
-    let mut f = File::create(path).map_err(|e| Error::io(path, "create", e))?;
+    let mut f = create_fresh(path)?;
     f.write_all(bytes)
         .map_err(|e| Error::io(path, "write", e))?;
     f.sync_all().map_err(|e| Error::io(path, "sync", e))
