@@ -125,19 +125,8 @@ enum Input {
     Blosc(Box<Source>),
 }
 
-/// Makes a file-size limit (`ulimit -f`) an error rather than a kill: SIGXFSZ's default action
-/// ends the process without a word; with a handler installed the write that crosses the limit
-/// fails with EFBIG instead, and the import reports it as any write error (an append keeps its
-/// last commit, a new table is not created). The handler only sets a flag nobody reads.
-fn survive_file_size_limit() {
-    let hit = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    // Failing to install it leaves the default action: no worse than before.
-    let _ = signal_hook::flag::register(signal_hook::consts::SIGXFSZ, hit);
-}
-
 /// Runs `blz import`.
 pub(crate) fn run(args: &Args) -> Result<()> {
-    survive_file_size_limit();
     let src = &args.src;
     if !src.exists() {
         bail!("no such file or directory: {}", src.display());

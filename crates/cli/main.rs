@@ -89,6 +89,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    survive_file_size_limit();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Demo(a) => demo::run(&a),
@@ -154,6 +155,16 @@ fn message(e: &anyhow::Error) -> String {
         prev = text;
     }
     out
+}
+
+/// Makes a file-size limit (`ulimit -f`) an error rather than a kill: SIGXFSZ's default action
+/// ends the process without a word; with a handler installed the write that crosses the limit
+/// fails with EFBIG instead, and every command reports it as any write error (an append keeps its
+/// last commit, a new table or an export is not created). The handler only sets a flag nobody reads.
+fn survive_file_size_limit() {
+    let hit = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    // Failing to install it leaves the default action: no worse than before.
+    let _ = signal_hook::flag::register(signal_hook::consts::SIGXFSZ, hit);
 }
 
 /// Ends the process after a failed write to standard output: quietly with success for a

@@ -381,6 +381,29 @@ fn cli_safety_file_size_limit_is_an_error_and_keeps_the_last_commit() {
     assert_eq!(rows_of(&d.join("t")), 2000, "the last commit is kept");
     assert!(blz::verify(d.join("t")).unwrap().problems.is_empty());
     assert!(!d.join("fresh").exists() && hidden(d).is_empty());
+    // Every writing command, not just import: an export past the limit fails with the same
+    // error and leaves the old file as it was.
+    ok(d, &["import", "big.csv", "big"]);
+    std::fs::write(d.join("old.csv"), "keep me\n").unwrap();
+    let args = ["export", "big", "old.csv", "--overwrite"];
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg("ulimit -f 16 && exec \"$0\" \"$@\"")
+        .arg(blz_bin)
+        .args(args)
+        .current_dir(d)
+        .output()
+        .unwrap();
+    failed(&args, &out, &["File too large"]);
+    assert_eq!(
+        std::fs::read_to_string(d.join("old.csv")).unwrap(),
+        "keep me\n"
+    );
+    assert!(
+        hidden(d).is_empty(),
+        "no temporary file left: {:?}",
+        hidden(d)
+    );
 }
 
 /// The `generation` of the table at `dir` (0 when it cannot be read now).
