@@ -17,5 +17,6 @@ mod import;
 mod interop;
 mod persist;
 mod props;
+mod query_diff;
 mod regressions;
 mod util;
