@@ -63,7 +63,7 @@ fn cells<T: std::fmt::Debug + Clone + 'static>(
 
 fn ints<T: Copy + TryFrom<i128>>(extra: &[i128]) -> Vec<T> {
     let mut v: Vec<T> = extra.iter().filter_map(|&x| T::try_from(x).ok()).collect();
-    v.extend([0, 1, -1, 2, 7, -100, 100].iter().filter_map(|&x| T::try_from(x).ok()));
+    v.extend([0i128, 1, -1, 2, 7, -100, 100].iter().filter_map(|&x| T::try_from(x).ok()));
     v
 }
 
@@ -82,20 +82,20 @@ fn table_strategy() -> impl Strategy<Value = Table> {
             9_007_199_254_740_992.0, 9_007_199_254_740_994.0, 9.223_372_036_854_776e18, 7.0, 0.1,
             -1e300,
         ];
-        let big = [1i128 << 53, (1 << 53) + 1, -(1 << 53) - 1];
+        let big: [i128; 3] = [1 << 53, (1 << 53) + 1, -(1 << 53) - 1];
         let cols = (
             (
                 cells(n, vec![false, true]),
                 cells(n, ints::<i8>(&limits(i8::MIN.into(), i8::MAX.into()))),
                 cells(n, ints::<i16>(&limits(i16::MIN.into(), i16::MAX.into()))),
                 cells(n, ints::<i32>(&limits(i32::MIN.into(), i32::MAX.into()))),
-                cells(n, ints::<i64>(&[&limits(i64::MIN.into(), i64::MAX.into())[..], &big].concat())),
+                cells(n, ints::<i64>(&[&limits(i64::MIN.into(), i64::MAX.into())[..], &big[..]].concat())),
             ),
             (
                 cells(n, ints::<u8>(&limits(0, u8::MAX.into()))),
                 cells(n, ints::<u16>(&limits(0, u16::MAX.into()))),
                 cells(n, ints::<u32>(&limits(0, u32::MAX.into()))),
-                cells(n, ints::<u64>(&[&limits(0, u64::MAX.into())[..], &big, &[1 << 63, (1 << 63) - 1]].concat())),
+                cells(n, ints::<u64>(&[&limits(0, u64::MAX.into())[..], &big[..], &[1i128 << 63, (1i128 << 63) - 1][..]].concat())),
             ),
             (
                 cells(n, f32s),
@@ -329,7 +329,10 @@ fn check_aggregates(t: &Table, q: &str, want: &[bool], aggs: &[(Agg, Col)]) -> R
     let ct = build(t);
     let Ok(qry) = ct.query(q) else { return Ok(()) };
     let spec: Vec<(Agg, &str)> = aggs.iter().map(|&(a, c)| (a, c.name())).collect();
-    let got = qry.aggregates(&spec).unwrap();
+    let got = match qry.aggregates(&spec) {
+        Ok(got) => got,
+        Err(e) => return Err(TestCaseError::fail(format!("aggregates {spec:?} where {q}: {e}"))),
+    };
     let rows: Vec<usize> = (0..t.len()).filter(|&i| want[i]).collect();
     for (g, &(agg, col)) in got.iter().zip(aggs) {
         let (w, scale) = reference::aggregate(t, col, agg, &rows);
@@ -347,7 +350,10 @@ fn check_groups(t: &Table, q: &str, want: &[bool], key: Col, aggs: &[(Agg, Col)]
     let ct = build(t);
     let Ok(qry) = ct.query(q) else { return Ok(()) };
     let spec: Vec<(Agg, &str)> = aggs.iter().map(|&(a, c)| (a, c.name())).collect();
-    let got = qry.group_by(key.name(), &spec).unwrap();
+    let got = match qry.group_by(key.name(), &spec) {
+        Ok(got) => got,
+        Err(e) => return Err(TestCaseError::fail(format!("group by {} {spec:?} where {q}: {e}", key.name()))),
+    };
     let mut groups: BTreeMap<reference::Key, Vec<usize>> = BTreeMap::new();
     for i in (0..t.len()).filter(|&i| want[i]) {
         groups.entry(group_key(t, key, i)).or_default().push(i);

@@ -8,29 +8,29 @@ use blz::{Agg, TimeUnit};
 
 /// A random table, column by column (`None` = NULL).
 #[derive(Clone, Debug)]
-pub struct Table {
-    pub b: Vec<Option<bool>>,
-    pub i8s: Vec<Option<i8>>,
-    pub i16s: Vec<Option<i16>>,
-    pub i32s: Vec<Option<i32>>,
-    pub i64s: Vec<Option<i64>>,
-    pub u8s: Vec<Option<u8>>,
-    pub u16s: Vec<Option<u16>>,
-    pub u32s: Vec<Option<u32>>,
-    pub u64s: Vec<Option<u64>>,
-    pub f32s: Vec<Option<f32>>,
-    pub f64s: Vec<Option<f64>>,
+pub(super) struct Table {
+    pub(super) b: Vec<Option<bool>>,
+    pub(super) i8s: Vec<Option<i8>>,
+    pub(super) i16s: Vec<Option<i16>>,
+    pub(super) i32s: Vec<Option<i32>>,
+    pub(super) i64s: Vec<Option<i64>>,
+    pub(super) u8s: Vec<Option<u8>>,
+    pub(super) u16s: Vec<Option<u16>>,
+    pub(super) u32s: Vec<Option<u32>>,
+    pub(super) u64s: Vec<Option<u64>>,
+    pub(super) f32s: Vec<Option<f32>>,
+    pub(super) f64s: Vec<Option<f64>>,
     /// Counts of `unit` since the epoch.
-    pub ts: Vec<Option<i64>>,
-    pub s: Vec<Option<String>>,
-    pub unit: TimeUnit,
-    pub chunklen: usize,
-    pub stats: bool,
+    pub(super) ts: Vec<Option<i64>>,
+    pub(super) s: Vec<Option<String>>,
+    pub(super) unit: TimeUnit,
+    pub(super) chunklen: usize,
+    pub(super) stats: bool,
 }
 
 impl Table {
     /// No rows.
-    pub fn empty() -> Table {
+    pub(super) fn empty() -> Table {
         Table {
             b: vec![],
             i8s: vec![],
@@ -51,12 +51,12 @@ impl Table {
         }
     }
 
-    pub fn len(&self) -> usize {
+    pub(super) fn len(&self) -> usize {
         self.b.len()
     }
 
     /// The cell of `col` at row `i`.
-    pub fn cell(&self, col: Col, i: usize) -> V {
+    pub(super) fn cell(&self, col: Col, i: usize) -> V {
         fn int<T: Into<i128> + Copy>(v: &[Option<T>], i: usize) -> V {
             v[i].map_or(V::Null, |x| V::I(x.into()))
         }
@@ -93,7 +93,7 @@ fn per_sec(unit: TimeUnit) -> i64 {
 
 /// A column of the random table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Col {
+pub(super) enum Col {
     B,
     I8,
     I16,
@@ -111,7 +111,7 @@ pub enum Col {
 
 impl Col {
     /// Columns usable in arithmetic and numeric comparisons.
-    pub const NUMERIC: [Col; 10] = [
+    pub(super) const NUMERIC: [Col; 10] = [
         Col::I8,
         Col::I16,
         Col::I32,
@@ -124,7 +124,7 @@ impl Col {
         Col::F64,
     ];
     /// Every column.
-    pub const ALL: [Col; 13] = [
+    pub(super) const ALL: [Col; 13] = [
         Col::B,
         Col::I8,
         Col::I16,
@@ -140,7 +140,7 @@ impl Col {
         Col::S,
     ];
 
-    pub fn name(self) -> &'static str {
+    pub(super) fn name(self) -> &'static str {
         match self {
             Col::B => "b",
             Col::I8 => "i8",
@@ -162,7 +162,7 @@ impl Col {
 /// A value of the reference: integers exact, floats as f64, timestamps as counts of the
 /// table's unit.
 #[derive(Clone, Debug, PartialEq)]
-pub enum V {
+pub(super) enum V {
     Null,
     B(bool),
     I(i128),
@@ -173,7 +173,7 @@ pub enum V {
 
 /// Comparison operators.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Op {
+pub(super) enum Op {
     Lt,
     Le,
     Gt,
@@ -222,7 +222,7 @@ fn cmp_int_float(i: i128, f: f64) -> Option<Ordering> {
         return Some(Ordering::Greater);
     }
     let t = f.trunc();
-    #[expect(clippy::cast_possible_truncation, reason = "t is an integer below 1e38")]
+    // `t` is an integer below 1e38 in magnitude: the cast is exact.
     let ti = t as i128;
     Some(match i.cmp(&ti) {
         Ordering::Equal => {
@@ -239,7 +239,7 @@ fn cmp_int_float(i: i128, f: f64) -> Option<Ordering> {
 }
 
 /// `a op b` in three-valued logic (`None` = unknown).
-pub fn cmp(a: &V, op: Op, b: &V) -> Option<bool> {
+pub(super) fn cmp(a: &V, op: Op, b: &V) -> Option<bool> {
     let o = match (a, b) {
         (V::Null, _) | (_, V::Null) => return None,
         (V::I(x), V::I(y)) => Some(x.cmp(y)),
@@ -255,7 +255,7 @@ pub fn cmp(a: &V, op: Op, b: &V) -> Option<bool> {
 }
 
 /// SQL LIKE: `%` any run of characters, `_` exactly one character; `ci`: ASCII case folded.
-pub fn like(s: &str, pat: &str, ci: bool) -> bool {
+pub(super) fn like(s: &str, pat: &str, ci: bool) -> bool {
     let fold = |x: &str| if ci { x.to_ascii_lowercase() } else { x.to_owned() };
     let s: Vec<char> = fold(s).chars().collect();
     let p: Vec<char> = fold(pat).chars().collect();
@@ -285,7 +285,7 @@ pub fn like(s: &str, pat: &str, ci: bool) -> bool {
 
 /// Numeric expressions.
 #[derive(Clone, Debug)]
-pub enum Num {
+pub(super) enum Num {
     Col(Col),
     Int(i128),
     Float(f64),
@@ -296,7 +296,7 @@ pub enum Num {
     Div(Box<Num>, f64),
 }
 
-#[expect(clippy::cast_precision_loss, reason = "mixed integer/float arithmetic is f64, as SQL's")]
+/// A number as f64 (mixed integer/float arithmetic is f64, as SQL's).
 fn as_f64(v: &V) -> f64 {
     match v {
         V::I(i) => *i as f64,
@@ -312,7 +312,7 @@ fn in_i64(x: i128) -> bool {
 impl Num {
     /// The value at row `i`; `overflow` is set when an integer operand or result of arithmetic
     /// leaves i64 (the engine may then fail the query).
-    pub fn eval(&self, t: &Table, i: usize, overflow: &mut bool) -> V {
+    pub(super) fn eval(&self, t: &Table, i: usize, overflow: &mut bool) -> V {
         match self {
             Num::Col(c) => t.cell(*c, i),
             Num::Int(x) => V::I(*x),
@@ -359,7 +359,7 @@ impl Num {
         }
     }
 
-    pub fn render(&self) -> String {
+    pub(super) fn render(&self) -> String {
         match self {
             Num::Col(c) => c.name().to_owned(),
             Num::Int(x) if *x < 0 => format!("({x})"),
@@ -375,7 +375,7 @@ impl Num {
 
 /// Boolean expressions.
 #[derive(Clone, Debug)]
-pub enum Pred {
+pub(super) enum Pred {
     Cmp(Num, Op, Num),
     /// The bool column as a predicate.
     BoolCol,
@@ -453,7 +453,7 @@ fn not_word(negated: bool) -> &'static str {
 
 impl Pred {
     /// The row's truth value: `None` is unknown.
-    pub fn eval(&self, t: &Table, i: usize, overflow: &mut bool) -> Option<bool> {
+    pub(super) fn eval(&self, t: &Table, i: usize, overflow: &mut bool) -> Option<bool> {
         let ts = |secs: i64| V::T(secs * t.per_sec());
         match self {
             Pred::Cmp(a, op, b) => {
@@ -501,7 +501,7 @@ impl Pred {
     }
 
     /// The query text.
-    pub fn render(&self, unit: TimeUnit) -> String {
+    pub(super) fn render(&self, unit: TimeUnit) -> String {
         let _ = unit;
         match self {
             Pred::Cmp(a, op, b) => format!("({} {} {})", a.render(), op.text(), b.render()),
@@ -557,7 +557,7 @@ impl Pred {
 
 /// Seconds since the epoch as ISO-8601 local time at `offset` minutes east of UTC, with the
 /// offset written when it is not zero: `2013-01-01T00:00:00`, `1970-01-01T00:59:59+01:00`.
-pub fn render_iso(secs: i64, offset: i64) -> String {
+pub(super) fn render_iso(secs: i64, offset: i64) -> String {
     let local = secs + offset * 60;
     let (days, sod) = (local.div_euclid(86_400), local.rem_euclid(86_400));
     // Howard Hinnant's civil_from_days.
@@ -586,7 +586,7 @@ pub fn render_iso(secs: i64, offset: i64) -> String {
 
 /// A group key, ordered as the engine orders groups: NULL first, then by value.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Key {
+pub(super) enum Key {
     Null,
     B(bool),
     I(i128),
@@ -595,7 +595,7 @@ pub enum Key {
 }
 
 impl Key {
-    pub fn value(&self) -> V {
+    pub(super) fn value(&self) -> V {
         match self {
             Key::Null => V::Null,
             Key::B(b) => V::B(*b),
@@ -606,7 +606,7 @@ impl Key {
     }
 }
 
-pub fn group_key(t: &Table, key: Col, i: usize) -> Key {
+pub(super) fn group_key(t: &Table, key: Col, i: usize) -> Key {
     match t.cell(key, i) {
         V::Null => Key::Null,
         V::B(b) => Key::B(b),
@@ -620,7 +620,7 @@ pub fn group_key(t: &Table, key: Col, i: usize) -> Key {
 /// The aggregate of `col` over `rows` (NULLs skipped), and the scale float answers are
 /// compared at. `None`: an answer the order of summation decides (a float sum through
 /// overflow or NaN), or min/max over NaNs only, of which only the type is checked.
-pub fn aggregate(t: &Table, col: Col, agg: Agg, rows: &[usize]) -> (Option<V>, f64) {
+pub(super) fn aggregate(t: &Table, col: Col, agg: Agg, rows: &[usize]) -> (Option<V>, f64) {
     let vals: Vec<V> = rows.iter().map(|&i| t.cell(col, i)).filter(|v| *v != V::Null).collect();
     if agg == Agg::Count {
         return (Some(V::I(vals.len() as i128)), 0.0);
@@ -634,14 +634,12 @@ pub fn aggregate(t: &Table, col: Col, agg: Agg, rows: &[usize]) -> (Option<V>, f
         .collect();
     let wild = floats.iter().any(|f| !f.is_finite() || f.abs() > 1e300);
     let scale: f64 = vals.iter().map(|v| as_f64_any(v).abs()).sum();
-    #[expect(clippy::cast_precision_loss, reason = "counts are small")]
     let n = vals.len() as f64;
     match agg {
         Agg::Sum | Agg::Mean if wild => (None, 0.0),
         Agg::Sum if floats.is_empty() => (Some(V::I(vals.iter().map(int).sum())), 0.0),
         Agg::Sum => (Some(V::F(floats.iter().sum())), scale),
         Agg::Mean if floats.is_empty() => {
-            #[expect(clippy::cast_precision_loss, reason = "the mean is a float")]
             let s = vals.iter().map(int).sum::<i128>() as f64;
             (Some(V::F(s / n)), scale / n)
         }
