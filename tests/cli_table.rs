@@ -137,8 +137,12 @@ fn check_answer(dir: &Path, q: &Value, stats: bool) -> Result<(), String> {
         return Err(format!("{name}: command failed:{}", show(&args, &out)));
     }
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    let raw: Vec<Box<serde_json::value::RawValue>> = serde_json::from_str(&text)
-        .map_err(|e| format!("{name}: not a JSON array of rows ({e}):{}", show(&args, &out)))?;
+    let raw: Vec<Box<serde_json::value::RawValue>> = serde_json::from_str(&text).map_err(|e| {
+        format!(
+            "{name}: not a JSON array of rows ({e}):{}",
+            show(&args, &out)
+        )
+    })?;
     let cols: Vec<&str> = q["columns"]
         .as_array()
         .unwrap()
@@ -188,7 +192,10 @@ fn check_answer(dir: &Path, q: &Value, stats: bool) -> Result<(), String> {
             .collect();
         let at: Option<Vec<usize>> = at.into_iter().collect();
         if !at.is_some_and(|at| at.windows(2).all(|w| w[0] < w[1])) {
-            return Err(format!("{name}: columns not in the order {cols:?}: {}", first.get()));
+            return Err(format!(
+                "{name}: columns not in the order {cols:?}: {}",
+                first.get()
+            ));
         }
     }
     Ok(())
@@ -202,7 +209,11 @@ fn cli_table_query_matches_duckdb() {
     let tmp = flights_table();
     let a = answers();
     let queries = a["queries"].as_array().unwrap();
-    assert!(queries.len() >= 60, "answers.json holds {} queries", queries.len());
+    assert!(
+        queries.len() >= 60,
+        "answers.json holds {} queries",
+        queries.len()
+    );
     let mut failures = Vec::new();
     for q in queries {
         for stats in [true, false] {

@@ -41,9 +41,30 @@ fn config() -> ProptestConfig {
 
 // ---- random tables -----------------------------------------------------------------------
 
-const SECS: [i64; 7] = [0, -1, 1, 86_399, 1_356_998_400, 1_356_998_401, 4_102_444_800];
+const SECS: [i64; 7] = [
+    0,
+    -1,
+    1,
+    86_399,
+    1_356_998_400,
+    1_356_998_401,
+    4_102_444_800,
+];
 const TEXT: [&str; 14] = [
-    "", "a", "A", "ab", "abc", "abd", "b", "é", "éa", "e\u{301}", "日本", "日本語", "Z", "a%b_c",
+    "",
+    "a",
+    "A",
+    "ab",
+    "abc",
+    "abd",
+    "b",
+    "é",
+    "éa",
+    "e\u{301}",
+    "日本",
+    "日本語",
+    "Z",
+    "a%b_c",
 ];
 
 /// One column's cells: a value per row, `None` for NULL; `nullable` false gives no NULL at all.
@@ -51,19 +72,25 @@ fn cells<T: std::fmt::Debug + Clone + 'static>(
     n: usize,
     pool: Vec<T>,
 ) -> impl Strategy<Value = Vec<Option<T>>> {
-    (any::<bool>(), proptest::collection::vec((0..pool.len(), 0u8..5), n)).prop_map(
-        move |(nullable, picks)| {
+    (
+        any::<bool>(),
+        proptest::collection::vec((0..pool.len(), 0u8..5), n),
+    )
+        .prop_map(move |(nullable, picks)| {
             picks
                 .into_iter()
                 .map(|(k, null)| (!(nullable && null == 0)).then(|| pool[k].clone()))
                 .collect()
-        },
-    )
+        })
 }
 
 fn ints<T: Copy + TryFrom<i128>>(extra: &[i128]) -> Vec<T> {
     let mut v: Vec<T> = extra.iter().filter_map(|&x| T::try_from(x).ok()).collect();
-    v.extend([0i128, 1, -1, 2, 7, -100, 100].iter().filter_map(|&x| T::try_from(x).ok()));
+    v.extend(
+        [0i128, 1, -1, 2, 7, -100, 100]
+            .iter()
+            .filter_map(|&x| T::try_from(x).ok()),
+    );
     v
 }
 
@@ -72,60 +99,137 @@ fn limits(min: i128, max: i128) -> Vec<i128> {
 }
 
 fn table_strategy() -> impl Strategy<Value = Table> {
-    (0usize..90).prop_flat_map(|n| {
-        let f32s = vec![
-            f32::NAN, 0.0, -0.0, 1.5, -2.5, f32::INFINITY, f32::NEG_INFINITY, f32::MAX, f32::MIN,
-            f32::MIN_POSITIVE, 16_777_216.0, 7.0, 0.1,
-        ];
-        let f64s = vec![
-            f64::NAN, 0.0, -0.0, 1.5, -2.5, f64::INFINITY, f64::NEG_INFINITY, f64::MAX, f64::MIN,
-            9_007_199_254_740_992.0, 9_007_199_254_740_994.0, 9.223_372_036_854_776e18, 7.0, 0.1,
-            -1e300,
-        ];
-        let big: [i128; 3] = [1 << 53, (1 << 53) + 1, -(1 << 53) - 1];
-        let cols = (
-            (
-                cells(n, vec![false, true]),
-                cells(n, ints::<i8>(&limits(i8::MIN.into(), i8::MAX.into()))),
-                cells(n, ints::<i16>(&limits(i16::MIN.into(), i16::MAX.into()))),
-                cells(n, ints::<i32>(&limits(i32::MIN.into(), i32::MAX.into()))),
-                cells(n, ints::<i64>(&[&limits(i64::MIN.into(), i64::MAX.into())[..], &big[..]].concat())),
-            ),
-            (
-                cells(n, ints::<u8>(&limits(0, u8::MAX.into()))),
-                cells(n, ints::<u16>(&limits(0, u16::MAX.into()))),
-                cells(n, ints::<u32>(&limits(0, u32::MAX.into()))),
-                cells(n, ints::<u64>(&[&limits(0, u64::MAX.into())[..], &big[..], &[1i128 << 63, (1i128 << 63) - 1][..]].concat())),
-            ),
-            (
-                cells(n, f32s),
-                cells(n, f64s),
-                cells(n, SECS.iter().flat_map(|&s| [(s, 0), (s, 1), (s, -1)]).collect()),
-                cells(n, TEXT.iter().map(|s| (*s).to_owned()).collect()),
-                0usize..4,
-            ),
-        );
-        (cols, 1usize..40, any::<bool>())
-    })
-    .prop_map(|(((b, i8s, i16s, i32s, i64s), (u8s, u16s, u32s, u64s), (f32s, f64s, ts, s, unit)), chunklen, stats)| {
-        let unit = [TimeUnit::Second, TimeUnit::Millisecond, TimeUnit::Microsecond, TimeUnit::Nanosecond][unit];
-        let per_sec: i64 = match unit {
-            TimeUnit::Second => 1,
-            TimeUnit::Millisecond => 1_000,
-            TimeUnit::Microsecond => 1_000_000,
-            _ => 1_000_000_000,
-        };
-        let ts = ts.into_iter().map(|c| c.map(|(s, d)| s * per_sec + d)).collect();
-        Table {
-            b, i8s, i16s, i32s, i64s, u8s, u16s, u32s, u64s, f32s, f64s, ts, s, unit, chunklen, stats,
-        }
-    })
+    (0usize..90)
+        .prop_flat_map(|n| {
+            let f32s = vec![
+                f32::NAN,
+                0.0,
+                -0.0,
+                1.5,
+                -2.5,
+                f32::INFINITY,
+                f32::NEG_INFINITY,
+                f32::MAX,
+                f32::MIN,
+                f32::MIN_POSITIVE,
+                16_777_216.0,
+                7.0,
+                0.1,
+            ];
+            let f64s = vec![
+                f64::NAN,
+                0.0,
+                -0.0,
+                1.5,
+                -2.5,
+                f64::INFINITY,
+                f64::NEG_INFINITY,
+                f64::MAX,
+                f64::MIN,
+                9_007_199_254_740_992.0,
+                9_007_199_254_740_994.0,
+                9.223_372_036_854_776e18,
+                7.0,
+                0.1,
+                -1e300,
+            ];
+            let big: [i128; 3] = [1 << 53, (1 << 53) + 1, -(1 << 53) - 1];
+            let cols = (
+                (
+                    cells(n, vec![false, true]),
+                    cells(n, ints::<i8>(&limits(i8::MIN.into(), i8::MAX.into()))),
+                    cells(n, ints::<i16>(&limits(i16::MIN.into(), i16::MAX.into()))),
+                    cells(n, ints::<i32>(&limits(i32::MIN.into(), i32::MAX.into()))),
+                    cells(
+                        n,
+                        ints::<i64>(
+                            &[&limits(i64::MIN.into(), i64::MAX.into())[..], &big[..]].concat(),
+                        ),
+                    ),
+                ),
+                (
+                    cells(n, ints::<u8>(&limits(0, u8::MAX.into()))),
+                    cells(n, ints::<u16>(&limits(0, u16::MAX.into()))),
+                    cells(n, ints::<u32>(&limits(0, u32::MAX.into()))),
+                    cells(
+                        n,
+                        ints::<u64>(
+                            &[
+                                &limits(0, u64::MAX.into())[..],
+                                &big[..],
+                                &[1i128 << 63, (1i128 << 63) - 1][..],
+                            ]
+                            .concat(),
+                        ),
+                    ),
+                ),
+                (
+                    cells(n, f32s),
+                    cells(n, f64s),
+                    cells(
+                        n,
+                        SECS.iter()
+                            .flat_map(|&s| [(s, 0), (s, 1), (s, -1)])
+                            .collect(),
+                    ),
+                    cells(n, TEXT.iter().map(|s| (*s).to_owned()).collect()),
+                    0usize..4,
+                ),
+            );
+            (cols, 1usize..40, any::<bool>())
+        })
+        .prop_map(
+            |(
+                ((b, i8s, i16s, i32s, i64s), (u8s, u16s, u32s, u64s), (f32s, f64s, ts, s, unit)),
+                chunklen,
+                stats,
+            )| {
+                let unit = [
+                    TimeUnit::Second,
+                    TimeUnit::Millisecond,
+                    TimeUnit::Microsecond,
+                    TimeUnit::Nanosecond,
+                ][unit];
+                let per_sec: i64 = match unit {
+                    TimeUnit::Second => 1,
+                    TimeUnit::Millisecond => 1_000,
+                    TimeUnit::Microsecond => 1_000_000,
+                    _ => 1_000_000_000,
+                };
+                let ts = ts
+                    .into_iter()
+                    .map(|c| c.map(|(s, d)| s * per_sec + d))
+                    .collect();
+                Table {
+                    b,
+                    i8s,
+                    i16s,
+                    i32s,
+                    i64s,
+                    u8s,
+                    u16s,
+                    u32s,
+                    u64s,
+                    f32s,
+                    f64s,
+                    ts,
+                    s,
+                    unit,
+                    chunklen,
+                    stats,
+                }
+            },
+        )
 }
 
 /// The random table as a [`CTable`] (small chunks, so there are many, plus a tail).
 fn build(t: &Table) -> CTable {
     let mut c = CTable::with_options(CArrayOptions::default().with_chunklen(t.chunklen)).unwrap();
-    fn batch<T: Clone + Default>(name: &str, v: &[Option<T>], mk: impl Fn(Vec<T>) -> Values) -> ColumnBatch {
+    fn batch<T: Clone + Default>(
+        name: &str,
+        v: &[Option<T>],
+        mk: impl Fn(Vec<T>) -> Values,
+    ) -> ColumnBatch {
         let vals = v.iter().map(|x| x.clone().unwrap_or_default()).collect();
         ColumnBatch::new(name, mk(vals)).with_validity(v.iter().map(Option::is_some).collect())
     }
@@ -142,7 +246,9 @@ fn build(t: &Table) -> CTable {
         batch("u64", &t.u64s, Values::U64),
         batch("f32", &t.f32s, Values::F32),
         batch("f64", &t.f64s, Values::F64),
-        batch("ts", &t.ts, |v| Values::Timestamp(v.into_iter().map(Timestamp).collect(), unit)),
+        batch("ts", &t.ts, |v| {
+            Values::Timestamp(v.into_iter().map(Timestamp).collect(), unit)
+        }),
         batch("s", &t.s, Values::Utf8),
     ];
     if t.len() == 0 {
@@ -171,8 +277,24 @@ fn num_col() -> impl Strategy<Value = Col> {
 
 fn int_lit(additions: bool) -> impl Strategy<Value = i128> {
     let mut pool: Vec<i128> = vec![
-        0, 1, -1, 2, 7, -100, 100, 127, -128, 255, 65_535, 2_147_483_647, 4_294_967_295,
-        1 << 53, (1 << 53) + 1, i64::MAX.into(), i64::MIN.into(), (i64::MAX - 1).into(),
+        0,
+        1,
+        -1,
+        2,
+        7,
+        -100,
+        100,
+        127,
+        -128,
+        255,
+        65_535,
+        2_147_483_647,
+        4_294_967_295,
+        1 << 53,
+        (1 << 53) + 1,
+        i64::MAX.into(),
+        i64::MIN.into(),
+        (i64::MAX - 1).into(),
     ];
     if additions {
         pool.extend([1i128 << 63, u64::MAX.into(), (u64::MAX - 1).into()]);
@@ -182,8 +304,19 @@ fn int_lit(additions: bool) -> impl Strategy<Value = i128> {
 
 fn float_lit() -> impl Strategy<Value = f64> {
     prop::sample::select(vec![
-        0.0, -0.0, 0.5, -2.5, 1.5, 7.0, 1e300, -1e300, 9_007_199_254_740_993.0, 1e19, 0.1,
-        16_777_217.0, 9.223_372_036_854_776e18,
+        0.0,
+        -0.0,
+        0.5,
+        -2.5,
+        1.5,
+        7.0,
+        1e300,
+        -1e300,
+        9_007_199_254_740_993.0,
+        1e19,
+        0.1,
+        16_777_217.0,
+        9.223_372_036_854_776e18,
     ])
 }
 
@@ -234,26 +367,93 @@ fn ts_lit() -> impl Strategy<Value = i64> {
 fn pred(ops: Ops) -> impl Strategy<Value = Pred> {
     let a = ops.additions;
     let mut leaves: Vec<(u32, BoxedStrategy<Pred>)> = vec![
-        (6, (num_expr(ops), op(), num_expr(ops)).prop_map(|(x, o, y)| Pred::Cmp(x, o, y)).boxed()),
+        (
+            6,
+            (num_expr(ops), op(), num_expr(ops))
+                .prop_map(|(x, o, y)| Pred::Cmp(x, o, y))
+                .boxed(),
+        ),
         (1, Just(Pred::BoolCol).boxed()),
-        (2, (prop::sample::select(Col::ALL.to_vec()), any::<bool>()).prop_map(|(c, n)| Pred::IsNull(c, n)).boxed()),
-        (2, (num_expr(ops), proptest::collection::vec(int_lit(a), 1..4), any::<bool>())
-            .prop_map(|(x, l, n)| Pred::In(x, l, n)).boxed()),
-        (2, (prop::sample::select(vec![Op::Eq, Op::Ne]), text_lit()).prop_map(|(o, s)| Pred::Text(o, s)).boxed()),
-        (2, (proptest::collection::vec(text_lit(), 1..4), any::<bool>()).prop_map(|(l, n)| Pred::TextIn(l, n)).boxed()),
-        (2, (op(), ts_lit()).prop_map(|(o, s)| Pred::Ts(o, s, None)).boxed()),
+        (
+            2,
+            (prop::sample::select(Col::ALL.to_vec()), any::<bool>())
+                .prop_map(|(c, n)| Pred::IsNull(c, n))
+                .boxed(),
+        ),
+        (
+            2,
+            (
+                num_expr(ops),
+                proptest::collection::vec(int_lit(a), 1..4),
+                any::<bool>(),
+            )
+                .prop_map(|(x, l, n)| Pred::In(x, l, n))
+                .boxed(),
+        ),
+        (
+            2,
+            (prop::sample::select(vec![Op::Eq, Op::Ne]), text_lit())
+                .prop_map(|(o, s)| Pred::Text(o, s))
+                .boxed(),
+        ),
+        (
+            2,
+            (proptest::collection::vec(text_lit(), 1..4), any::<bool>())
+                .prop_map(|(l, n)| Pred::TextIn(l, n))
+                .boxed(),
+        ),
+        (
+            2,
+            (op(), ts_lit())
+                .prop_map(|(o, s)| Pred::Ts(o, s, None))
+                .boxed(),
+        ),
     ];
     if a {
         leaves.extend([
-            (3, (op(), text_lit()).prop_map(|(o, s)| Pred::Text(o, s)).boxed()),
-            (3, (like_pattern(), any::<bool>(), any::<bool>()).prop_map(|(p, n, i)| Pred::Like(p, n, i)).boxed()),
-            (3, (num_expr(ops), num_expr(ops), num_expr(ops), any::<bool>())
-                .prop_map(|(x, l, h, n)| Pred::Between(x, l, h, n)).boxed()),
-            (2, (text_lit(), text_lit(), any::<bool>()).prop_map(|(l, h, n)| Pred::TextBetween(l, h, n)).boxed()),
-            (2, (ts_lit(), ts_lit(), any::<bool>()).prop_map(|(l, h, n)| Pred::TsBetween(l, h, n)).boxed()),
-            (2, (proptest::collection::vec(ts_lit(), 1..3), any::<bool>()).prop_map(|(l, n)| Pred::TsIn(l, n)).boxed()),
+            (
+                3,
+                (op(), text_lit())
+                    .prop_map(|(o, s)| Pred::Text(o, s))
+                    .boxed(),
+            ),
+            (
+                3,
+                (like_pattern(), any::<bool>(), any::<bool>())
+                    .prop_map(|(p, n, i)| Pred::Like(p, n, i))
+                    .boxed(),
+            ),
+            (
+                3,
+                (num_expr(ops), num_expr(ops), num_expr(ops), any::<bool>())
+                    .prop_map(|(x, l, h, n)| Pred::Between(x, l, h, n))
+                    .boxed(),
+            ),
+            (
+                2,
+                (text_lit(), text_lit(), any::<bool>())
+                    .prop_map(|(l, h, n)| Pred::TextBetween(l, h, n))
+                    .boxed(),
+            ),
+            (
+                2,
+                (ts_lit(), ts_lit(), any::<bool>())
+                    .prop_map(|(l, h, n)| Pred::TsBetween(l, h, n))
+                    .boxed(),
+            ),
+            (
+                2,
+                (proptest::collection::vec(ts_lit(), 1..3), any::<bool>())
+                    .prop_map(|(l, n)| Pred::TsIn(l, n))
+                    .boxed(),
+            ),
             // With a zone: `Z`, or an offset the reference applies.
-            (2, (op(), ts_lit(), prop::sample::select(vec![60i64, -90, 0])).prop_map(|(o, s, z)| Pred::Ts(o, s, Some(z))).boxed()),
+            (
+                2,
+                (op(), ts_lit(), prop::sample::select(vec![60i64, -90, 0]))
+                    .prop_map(|(o, s, z)| Pred::Ts(o, s, Some(z)))
+                    .boxed(),
+            ),
         ]);
     }
     let leaf = proptest::strategy::Union::new_weighted(leaves);
@@ -295,7 +495,13 @@ fn close(got: &V, want: &V, scale: f64) -> bool {
     }
 }
 
-fn check(t: &Table, q: &str, want: &[bool], overflow: bool, limit: usize) -> Result<(), TestCaseError> {
+fn check(
+    t: &Table,
+    q: &str,
+    want: &[bool],
+    overflow: bool,
+    limit: usize,
+) -> Result<(), TestCaseError> {
     let ct = build(t);
     let qry = match ct.query(q) {
         Ok(qry) => qry,
@@ -318,20 +524,38 @@ fn check(t: &Table, q: &str, want: &[bool], overflow: bool, limit: usize) -> Res
     prop_assert_eq!(f.len(), rows.len());
     for (k, &i) in rows.iter().enumerate() {
         // Debug text, so NaN cells compare equal.
-        prop_assert_eq!(format!("{:?}", f.row(k).unwrap()), format!("{:?}", ct.row(i).unwrap()));
+        prop_assert_eq!(
+            format!("{:?}", f.row(k).unwrap()),
+            format!("{:?}", ct.row(i).unwrap())
+        );
     }
     let limited = ct.query(q).unwrap().limit(limit).indices().unwrap();
-    prop_assert_eq!(&limited[..], &rows[..rows.len().min(limit)], "limit {} of {}", limit, q);
+    prop_assert_eq!(
+        &limited[..],
+        &rows[..rows.len().min(limit)],
+        "limit {} of {}",
+        limit,
+        q
+    );
     Ok(())
 }
 
-fn check_aggregates(t: &Table, q: &str, want: &[bool], aggs: &[(Agg, Col)]) -> Result<(), TestCaseError> {
+fn check_aggregates(
+    t: &Table,
+    q: &str,
+    want: &[bool],
+    aggs: &[(Agg, Col)],
+) -> Result<(), TestCaseError> {
     let ct = build(t);
     let Ok(qry) = ct.query(q) else { return Ok(()) };
     let spec: Vec<(Agg, &str)> = aggs.iter().map(|&(a, c)| (a, c.name())).collect();
     let got = match qry.aggregates(&spec) {
         Ok(got) => got,
-        Err(e) => return Err(TestCaseError::fail(format!("aggregates {spec:?} where {q}: {e}"))),
+        Err(e) => {
+            return Err(TestCaseError::fail(format!(
+                "aggregates {spec:?} where {q}: {e}"
+            )));
+        }
     };
     let rows: Vec<usize> = (0..t.len()).filter(|&i| want[i]).collect();
     for (g, &(agg, col)) in got.iter().zip(aggs) {
@@ -339,33 +563,69 @@ fn check_aggregates(t: &Table, q: &str, want: &[bool], aggs: &[(Agg, Col)]) -> R
         let g = norm(g);
         match w {
             // A float sum over values whose order decides overflow: only its type is checked.
-            None => prop_assert!(matches!(g, V::F(_) | V::Null), "{agg:?}({}) where {q}: {g:?}", col.name()),
-            Some(w) => prop_assert!(close(&g, &w, scale), "{agg:?}({}) where {q}: got {g:?}, want {w:?}", col.name()),
+            None => prop_assert!(
+                matches!(g, V::F(_) | V::Null),
+                "{agg:?}({}) where {q}: {g:?}",
+                col.name()
+            ),
+            Some(w) => prop_assert!(
+                close(&g, &w, scale),
+                "{agg:?}({}) where {q}: got {g:?}, want {w:?}",
+                col.name()
+            ),
         }
     }
     Ok(())
 }
 
-fn check_groups(t: &Table, q: &str, want: &[bool], key: Col, aggs: &[(Agg, Col)]) -> Result<(), TestCaseError> {
+fn check_groups(
+    t: &Table,
+    q: &str,
+    want: &[bool],
+    key: Col,
+    aggs: &[(Agg, Col)],
+) -> Result<(), TestCaseError> {
     let ct = build(t);
     let Ok(qry) = ct.query(q) else { return Ok(()) };
     let spec: Vec<(Agg, &str)> = aggs.iter().map(|&(a, c)| (a, c.name())).collect();
     let got = match qry.group_by(key.name(), &spec) {
         Ok(got) => got,
-        Err(e) => return Err(TestCaseError::fail(format!("group by {} {spec:?} where {q}: {e}", key.name()))),
+        Err(e) => {
+            return Err(TestCaseError::fail(format!(
+                "group by {} {spec:?} where {q}: {e}",
+                key.name()
+            )));
+        }
     };
     let mut groups: BTreeMap<reference::Key, Vec<usize>> = BTreeMap::new();
     for i in (0..t.len()).filter(|&i| want[i]) {
         groups.entry(group_key(t, key, i)).or_default().push(i);
     }
-    prop_assert_eq!(got.len(), groups.len(), "groups by {} where {}", key.name(), q);
+    prop_assert_eq!(
+        got.len(),
+        groups.len(),
+        "groups by {} where {}",
+        key.name(),
+        q
+    );
     for ((gk, gv), (k, rows)) in got.iter().zip(&groups) {
-        prop_assert_eq!(norm(gk), k.value(), "group key by {} where {}", key.name(), q);
+        prop_assert_eq!(
+            norm(gk),
+            k.value(),
+            "group key by {} where {}",
+            key.name(),
+            q
+        );
         for (g, &(agg, col)) in gv.iter().zip(aggs) {
             let (w, scale) = reference::aggregate(t, col, agg, rows);
             if let Some(w) = w {
                 let g = norm(g);
-                prop_assert!(close(&g, &w, scale), "{agg:?}({}) by {} where {q}: got {g:?}, want {w:?}", col.name(), key.name());
+                prop_assert!(
+                    close(&g, &w, scale),
+                    "{agg:?}({}) by {} where {q}: got {g:?}, want {w:?}",
+                    col.name(),
+                    key.name()
+                );
             }
         }
     }
@@ -373,9 +633,16 @@ fn check_groups(t: &Table, q: &str, want: &[bool], key: Col, aggs: &[(Agg, Col)]
 }
 
 fn agg_list(additions: bool) -> impl Strategy<Value = Vec<(Agg, Col)>> {
-    let cols = if additions { Col::ALL.to_vec() } else { Col::NUMERIC.to_vec() };
+    let cols = if additions {
+        Col::ALL.to_vec()
+    } else {
+        Col::NUMERIC.to_vec()
+    };
     proptest::collection::vec(
-        (prop::sample::select(vec![Agg::Count, Agg::Sum, Agg::Min, Agg::Max, Agg::Mean]), prop::sample::select(cols)),
+        (
+            prop::sample::select(vec![Agg::Count, Agg::Sum, Agg::Min, Agg::Max, Agg::Mean]),
+            prop::sample::select(cols),
+        ),
         1..4,
     )
     .prop_map(|v| {
@@ -391,22 +658,44 @@ fn agg_list(additions: bool) -> impl Strategy<Value = Vec<(Agg, Col)>> {
     })
 }
 
-fn run(t: &Table, p: &Pred, aggs: &[(Agg, Col)], key: Col, limit: usize) -> Result<(), TestCaseError> {
+fn run(
+    t: &Table,
+    p: &Pred,
+    aggs: &[(Agg, Col)],
+    key: Col,
+    limit: usize,
+) -> Result<(), TestCaseError> {
     let q = p.render(t.unit);
     let mut overflow = false;
-    let want: Vec<bool> = (0..t.len()).map(|i| p.eval(t, i, &mut overflow) == Some(true)).collect();
+    let want: Vec<bool> = (0..t.len())
+        .map(|i| p.eval(t, i, &mut overflow) == Some(true))
+        .collect();
     check(t, &q, &want, overflow, limit)?;
     if overflow {
         return Ok(());
     }
     check_aggregates(t, &q, &want, aggs)?;
-    let group_aggs: Vec<(Agg, Col)> = aggs.iter().copied().filter(|&(a, _)| a != Agg::Mean).collect();
+    let group_aggs: Vec<(Agg, Col)> = aggs
+        .iter()
+        .copied()
+        .filter(|&(a, _)| a != Agg::Mean)
+        .collect();
     check_groups(t, &q, &want, key, &group_aggs)
 }
 
 fn key_col() -> impl Strategy<Value = Col> {
     prop::sample::select(vec![
-        Col::B, Col::I8, Col::I16, Col::I32, Col::I64, Col::U8, Col::U16, Col::U32, Col::U64, Col::Ts, Col::S,
+        Col::B,
+        Col::I8,
+        Col::I16,
+        Col::I32,
+        Col::I64,
+        Col::U8,
+        Col::U16,
+        Col::U32,
+        Col::U64,
+        Col::Ts,
+        Col::S,
     ])
 }
 
@@ -441,19 +730,43 @@ proptest! {
 #[test]
 fn reference_follows_sql() {
     let mut o = false;
-    assert_eq!(reference::cmp(&V::I(9_007_199_254_740_993), Op::Gt, &V::F(9_007_199_254_740_992.0)), Some(true));
-    assert_eq!(reference::cmp(&V::I(i64::MAX.into()), Op::Lt, &V::F(9.223_372_036_854_776e18)), Some(true));
-    assert_eq!(reference::cmp(&V::F(f64::NAN), Op::Ne, &V::I(1)), Some(true));
+    assert_eq!(
+        reference::cmp(
+            &V::I(9_007_199_254_740_993),
+            Op::Gt,
+            &V::F(9_007_199_254_740_992.0)
+        ),
+        Some(true)
+    );
+    assert_eq!(
+        reference::cmp(
+            &V::I(i64::MAX.into()),
+            Op::Lt,
+            &V::F(9.223_372_036_854_776e18)
+        ),
+        Some(true)
+    );
+    assert_eq!(
+        reference::cmp(&V::F(f64::NAN), Op::Ne, &V::I(1)),
+        Some(true)
+    );
     assert_eq!(reference::cmp(&V::F(-0.0), Op::Eq, &V::F(0.0)), Some(true));
     assert_eq!(reference::cmp(&V::Null, Op::Eq, &V::I(1)), None);
-    assert_eq!(reference::cmp(&V::S("é".into()), Op::Gt, &V::S("z".into())), Some(true));
+    assert_eq!(
+        reference::cmp(&V::S("é".into()), Op::Gt, &V::S("z".into())),
+        Some(true)
+    );
     assert!(reference::like("日本語", "日_語", false));
     assert!(reference::like("a%b_c", "a%b_c", false));
     assert!(!reference::like("ab", "a", false));
     assert!(reference::like("Abc", "a%", true));
     assert_eq!(render_iso(1_356_998_400, 0), "2013-01-01T00:00:00");
     assert_eq!(render_iso(-1, 60), "1970-01-01T00:59:59+01:00");
-    let n = Num::Bin('-', Box::new(Num::Int(i64::MIN.into())), Box::new(Num::Int(1)));
+    let n = Num::Bin(
+        '-',
+        Box::new(Num::Int(i64::MIN.into())),
+        Box::new(Num::Int(1)),
+    );
     let t = Table::empty();
     assert_eq!(n.eval(&t, 0, &mut o), V::I(i128::from(i64::MIN) - 1));
     assert!(o, "an intermediate outside i64 is flagged");

@@ -256,7 +256,13 @@ pub(super) fn cmp(a: &V, op: Op, b: &V) -> Option<bool> {
 
 /// SQL LIKE: `%` any run of characters, `_` exactly one character; `ci`: ASCII case folded.
 pub(super) fn like(s: &str, pat: &str, ci: bool) -> bool {
-    let fold = |x: &str| if ci { x.to_ascii_lowercase() } else { x.to_owned() };
+    let fold = |x: &str| {
+        if ci {
+            x.to_ascii_lowercase()
+        } else {
+            x.to_owned()
+        }
+    };
     let s: Vec<char> = fold(s).chars().collect();
     let p: Vec<char> = fold(pat).chars().collect();
     // ok[j]: p[..k] matches s[..j] for the current k.
@@ -508,8 +514,14 @@ impl Pred {
             Pred::BoolCol => "b".to_owned(),
             Pred::IsNull(c, negated) => format!("({} is {}null)", c.name(), not_word(*negated)),
             Pred::In(x, l, negated) => {
-                let l: Vec<String> = l.iter().map(|&v| Num::Int(v).render()).collect();
-                format!("({} {}in [{}])", x.render(), not_word(*negated), l.join(", "))
+                // List items are bare literals: `-5`, never `(-5)`.
+                let l: Vec<String> = l.iter().map(ToString::to_string).collect();
+                format!(
+                    "({} {}in [{}])",
+                    x.render(),
+                    not_word(*negated),
+                    l.join(", ")
+                )
             }
             Pred::Text(op, s) => format!("(s {} {})", op.text(), quote(s)),
             Pred::TextIn(l, negated) => format!("(s {}in [{}])", not_word(*negated), text_list(l)),
@@ -621,7 +633,11 @@ pub(super) fn group_key(t: &Table, key: Col, i: usize) -> Key {
 /// compared at. `None`: an answer the order of summation decides (a float sum through
 /// overflow or NaN), or min/max over NaNs only, of which only the type is checked.
 pub(super) fn aggregate(t: &Table, col: Col, agg: Agg, rows: &[usize]) -> (Option<V>, f64) {
-    let vals: Vec<V> = rows.iter().map(|&i| t.cell(col, i)).filter(|v| *v != V::Null).collect();
+    let vals: Vec<V> = rows
+        .iter()
+        .map(|&i| t.cell(col, i))
+        .filter(|v| *v != V::Null)
+        .collect();
     if agg == Agg::Count {
         return (Some(V::I(vals.len() as i128)), 0.0);
     }
@@ -646,10 +662,17 @@ pub(super) fn aggregate(t: &Table, col: Col, agg: Agg, rows: &[usize]) -> (Optio
         Agg::Mean => (Some(V::F(floats.iter().sum::<f64>() / n)), scale / n),
         _ => {
             let min = agg == Agg::Min;
-            let kept: Vec<&V> = vals.iter().filter(|v| !matches!(v, V::F(f) if f.is_nan())).collect();
+            let kept: Vec<&V> = vals
+                .iter()
+                .filter(|v| !matches!(v, V::F(f) if f.is_nan()))
+                .collect();
             let best = kept.into_iter().reduce(|a, b| {
                 let o = order(a, b);
-                if (o == Ordering::Greater) == min { b } else { a }
+                if (o == Ordering::Greater) == min {
+                    b
+                } else {
+                    a
+                }
             });
             (best.cloned(), 0.0)
         }

@@ -66,8 +66,9 @@ QUERIES = [
      ["--where", "arr_delay - dep_delay > 30", "--agg", "count(*)"]),
     ("filter_division", f"SELECT {C} FROM f WHERE distance / air_time > 8",
      ["--where", "distance / air_time > 8", "--agg", "count(*)"]),
+    # (A value starting with `-` would be read as an option by the argument parser.)
     ("filter_negation", f"SELECT {C} FROM f WHERE -dep_delay > 10",
-     ["--where", "-dep_delay > 10", "--agg", "count(*)"]),
+     ["--where", "(-dep_delay) > 10", "--agg", "count(*)"]),
     ("filter_int_in", f"SELECT {C} FROM f WHERE month IN (1, 6, 12)",
      ["--where", "month in [1, 6, 12]", "--agg", "count(*)"]),
     ("filter_bool_mix",

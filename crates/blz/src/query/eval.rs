@@ -1742,7 +1742,6 @@ impl CTable {
     }
 }
 
-
 // Accessors for the Arrow stream of a query's matches (crate::arrow), which walks the matches
 // a few chunks at a time instead of collecting every index first.
 #[cfg(feature = "arrow")]

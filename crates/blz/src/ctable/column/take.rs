@@ -88,7 +88,12 @@ pub(crate) fn take_strings(s: &StrData, idx: &[usize]) -> Result<Vec<String>> {
 
 /// The strings at rows `idx` (ascending, in bounds) of plain text: one slice of the offsets and
 /// one of the bytes they span.
-fn plain_run(ends: &CArray<u64>, bytes: &CArray<u8>, idx: &[usize], out: &mut Vec<String>) -> Result<()> {
+fn plain_run(
+    ends: &CArray<u64>,
+    bytes: &CArray<u8>,
+    idx: &[usize],
+    out: &mut Vec<String>,
+) -> Result<()> {
     let (Some(&first), Some(&last)) = (idx.first(), idx.last()) else {
         return Ok(());
     };
@@ -133,7 +138,13 @@ mod tests {
         let x: Vec<i64> = (0..n as i64).collect();
         let b: Vec<bool> = (0..n).map(|i| i % 3 == 0).collect();
         let s: Vec<String> = (0..n)
-            .map(|i| if plain { format!("é{i}") } else { format!("k{}", i % 7) })
+            .map(|i| {
+                if plain {
+                    format!("é{i}")
+                } else {
+                    format!("k{}", i % 7)
+                }
+            })
             .collect();
         let valid: Vec<bool> = (0..n).map(|i| i % 5 != 2).collect();
         t.append(vec![
@@ -180,7 +191,13 @@ mod tests {
                             }
                         })
                         .collect();
-                    assert_eq!(cells, want, "column {} rows {:?}", c.name, &idx[..idx.len().min(8)]);
+                    assert_eq!(
+                        cells,
+                        want,
+                        "column {} rows {:?}",
+                        c.name,
+                        &idx[..idx.len().min(8)]
+                    );
                 }
             }
         }
