@@ -478,10 +478,7 @@ impl Pred {
                 in3(&t.cell(Col::S, i), &list, *negated)
             }
             Pred::Ts(op, secs, _) => cmp(&t.cell(Col::Ts, i), *op, &ts(*secs)),
-            Pred::Like(p, negated, ci) => match &t.s[i] {
-                None => None,
-                Some(s) => Some(like(s, p, *ci) != *negated),
-            },
+            Pred::Like(p, negated, ci) => t.s[i].as_ref().map(|s| like(s, p, *ci) != *negated),
             Pred::Between(x, lo, hi, negated) => {
                 let x = x.eval(t, i, overflow);
                 let (lo, hi) = (lo.eval(t, i, overflow), hi.eval(t, i, overflow));
