@@ -20,5 +20,6 @@ mod import;
 mod interop;
 mod persist;
 mod props;
+mod query_diff;
 mod regressions;
 mod util;

@@ -102,9 +102,13 @@ impl<T: Element> CArray<T> {
             }
             return Ok(());
         }
-        for (o, &off) in out.iter_mut().zip(offs) {
-            self.decode_into(c, off, std::slice::from_mut(o))?;
-        }
+        // Elements not every byte pattern of which is valid (`bool`): gathered as bytes in the
+        // same one pass, then checked (never a decode per element).
+        let mut raw = vec![0u8; std::mem::size_of_val(out)];
+        blz_blosc::gather(self.chunks[c].data.checked(c)?, offs, &mut raw)?;
+        let rawt: Vec<T::Raw> = bytemuck::allocation::pod_collect_to_vec(&raw);
+        let view = T::from_raw(&rawt).ok_or_else(|| Self::corrupt(c))?;
+        out.copy_from_slice(view);
         Ok(())
     }
 

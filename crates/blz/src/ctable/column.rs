@@ -6,6 +6,8 @@ use crate::carray::{CArray, CArrayOptions};
 use crate::dtype::{DType, TimeUnit, Timestamp};
 use crate::error::{Error, Result};
 
+mod take;
+
 /// The type of a table column.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
