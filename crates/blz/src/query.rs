@@ -56,10 +56,15 @@
 //! `Display` for [`Expr`] prints a canonical, fully parenthesised form that [`parse`] reads back
 //! as the same tree (spans aside).
 
+mod aggregate;
 mod ast;
+mod compile;
 mod eval;
+mod group;
+mod kernel;
 mod lexer;
 mod parser;
+mod take;
 #[cfg(test)]
 mod tests;
 
@@ -72,4 +77,5 @@ pub use parser::{ParseError, parse};
 /// At this depth parsing takes about 200 KiB of stack in optimized builds and 750 KiB in
 /// unoptimized ones, within the 2 MiB of a default spawned thread.
 pub const MAX_DEPTH: usize = 256;
-pub use eval::{Agg, Query};
+pub use aggregate::Agg;
+pub use eval::Query;
