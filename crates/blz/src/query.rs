@@ -59,6 +59,8 @@
 mod aggregate;
 mod ast;
 mod compile;
+#[cfg(test)]
+mod engine_tests;
 mod eval;
 mod group;
 mod kernel;

@@ -1,8 +1,8 @@
 //! Aggregate functions and their accumulators (sums in lanes, chunk statistics).
 
 use super::kernel::{Buf, Widen, count_true, on_buf};
-use crate::ctable::{Column, Data, Value};
-use crate::dtype::{Element, SUM_LANES, add_lanes, merge_lanes};
+use crate::ctable::{Column, ColumnType, Data, Value};
+use crate::dtype::{DType, Element, SUM_LANES, add_lanes, merge_lanes};
 use crate::error::Result;
 use crate::stats::Stats;
 
@@ -10,21 +10,33 @@ use crate::stats::Stats;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Agg {
-    /// Non-null values (`count(col)`).
+    /// Non-null values (`count(col)`); with the column `*`, every matching row (`count(*)`).
     Count,
-    /// Sum of non-null values (integer columns: `i64`/`u64`, floats: `f64`).
+    /// Sum of non-null values (integer columns: `Int`/`UInt`, `BigInt` past 64 bits; floats:
+    /// `Float`); null when there is none, as in SQL.
     Sum,
-    /// Smallest non-null value.
+    /// Smallest non-null value (numbers, timestamps, text in byte order); null when none.
     Min,
-    /// Largest non-null value.
+    /// Largest non-null value (numbers, timestamps, text in byte order); null when none.
     Max,
-    /// Mean of non-null values.
+    /// Mean of non-null values (`avg`); null when there is none.
     Mean,
 }
 
+/// What an aggregate reads: every row (`count(*)`) or a column, with the column's type.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct AggCol {
+    /// The column, `None` for `count(*)`.
+    pub(super) col: Option<usize>,
+    /// Its type (how the result is typed).
+    pub(super) ty: ColumnType,
+}
+
 /// Running state of one aggregate.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub(super) struct Acc {
+    /// Smallest and largest text (text columns only).
+    pub(super) text: Option<Box<(String, String)>>,
     pub(super) count: u64,
     pub(super) isum: i128,
     pub(super) fsum: f64,
@@ -57,19 +69,55 @@ impl Acc {
             (Some(x), Some(y)) => Some(x.max(y)),
             (x, y) => x.or(y),
         };
+        if let Some(t) = o.text {
+            self.text_minmax(&t.0);
+            self.text_minmax(&t.1);
+        }
         self
     }
 
-    pub(super) fn result(&self, agg: Agg, float: bool, unsigned: bool) -> Value {
+    /// Merges `o` into `self` in place.
+    pub(super) fn merge_from(&mut self, o: Acc) {
+        *self = std::mem::take(self).merge(o);
+    }
+
+    /// Takes a present text value into min and max (byte-wise UTF-8 order).
+    pub(super) fn text_minmax(&mut self, s: &str) {
+        match &mut self.text {
+            None => self.text = Some(Box::new((s.to_owned(), s.to_owned()))),
+            Some(t) => {
+                if s < t.0.as_str() {
+                    s.clone_into(&mut t.0);
+                }
+                if s > t.1.as_str() {
+                    s.clone_into(&mut t.1);
+                }
+            }
+        }
+    }
+
+    /// The value of aggregate `agg` over a column of type `ty`: SQL's answer (null over no
+    /// non-null input but for `count`), typed as the column (timestamps, text, bools).
+    pub(super) fn result(&self, agg: Agg, ty: ColumnType) -> Value {
+        let float = matches!(ty, ColumnType::Fixed(DType::F32 | DType::F64));
+        let unsigned = matches!(
+            ty,
+            ColumnType::Fixed(DType::U8 | DType::U16 | DType::U32 | DType::U64 | DType::Bool)
+        );
         match agg {
             Agg::Count => Value::Int(i64::try_from(self.count).unwrap_or(i64::MAX)),
+            _ if self.count == 0 => Value::Null,
             Agg::Sum if float => Value::Float(self.fsum),
             // Exact: a sum past 64 bits is a `BigInt`, never clamped or wrapped.
             Agg::Sum if unsigned => {
                 u64::try_from(self.isum).map_or(Value::BigInt(self.isum), Value::UInt)
             }
             Agg::Sum => i64::try_from(self.isum).map_or(Value::BigInt(self.isum), Value::Int),
-            Agg::Min | Agg::Max if self.count == 0 => Value::Null,
+            Agg::Min | Agg::Max if ty == ColumnType::Utf8 => match &self.text {
+                Some(t) if agg == Agg::Min => Value::Str(t.0.clone()),
+                Some(t) => Value::Str(t.1.clone()),
+                None => Value::Null,
+            },
             Agg::Min if float => self.min.map_or(Value::Null, Value::Float),
             Agg::Max if float => self.max.map_or(Value::Null, Value::Float),
             Agg::Min | Agg::Max => {
@@ -78,13 +126,16 @@ impl Acc {
                 } else {
                     self.imax
                 };
-                match v {
-                    Some(x) if unsigned => Value::UInt(u64::try_from(x).unwrap_or(u64::MAX)),
-                    Some(x) => Value::Int(i64::try_from(x).unwrap_or(i64::MAX)),
-                    None => Value::Null,
+                match (v, ty) {
+                    (None, _) => Value::Null,
+                    (Some(x), ColumnType::Fixed(DType::Timestamp(u))) => {
+                        Value::Timestamp(i64::try_from(x).unwrap_or(i64::MAX), u)
+                    }
+                    (Some(x), ColumnType::Fixed(DType::Bool)) => Value::Bool(x != 0),
+                    (Some(x), _) if unsigned => Value::UInt(u64::try_from(x).unwrap_or(u64::MAX)),
+                    (Some(x), _) => Value::Int(i64::try_from(x).unwrap_or(i64::MAX)),
                 }
             }
-            Agg::Mean if self.count == 0 => Value::Null,
             #[expect(clippy::cast_precision_loss, reason = "a mean is a float")]
             Agg::Mean if float => Value::Float(self.fsum / self.count as f64),
             #[expect(clippy::cast_precision_loss, reason = "a mean is a float")]
@@ -122,6 +173,53 @@ impl Acc {
             self.imin = Some(self.imin.map_or(v, |m| m.min(v)));
             self.imax = Some(self.imax.map_or(v, |m| m.max(v)));
         }
+    }
+}
+
+/// The dictionary of text column `i` (empty when it is not dictionary-encoded).
+pub(super) fn dict_values(t: &crate::CTable, i: usize) -> &[String] {
+    match &t.columns[i].data {
+        Data::Utf8(crate::ctable::StrData::Dict { values, .. }) => values,
+        _ => &[],
+    }
+}
+
+/// Adds the kept rows of a decoded text column (`values`: the dictionary of `Codes`) to an
+/// accumulator: their count, and their min and max when `mm`. A dictionary column is read
+/// once per distinct code, not once per row.
+pub(super) fn accumulate_text(
+    acc: &mut Acc,
+    b: &Buf,
+    values: &[String],
+    keep: impl Fn(usize) -> bool,
+    mm: bool,
+) {
+    match b {
+        Buf::Codes(codes) => {
+            let mut used = vec![false; if mm { values.len() } else { 0 }];
+            for (i, &c) in codes.iter().enumerate() {
+                if keep(i) {
+                    acc.count += 1;
+                    if let Some(u) = used.get_mut(c as usize) {
+                        *u = true;
+                    }
+                }
+            }
+            for (v, _) in values.iter().zip(&used).filter(|(_, u)| **u) {
+                acc.text_minmax(v);
+            }
+        }
+        Buf::Text(strs) => {
+            for (i, s) in strs.iter().enumerate() {
+                if keep(i) {
+                    acc.count += 1;
+                    if mm {
+                        acc.text_minmax(s);
+                    }
+                }
+            }
+        }
+        _ => {}
     }
 }
 

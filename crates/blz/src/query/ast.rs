@@ -29,8 +29,8 @@ impl Span {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum Literal {
-    /// An integer such as `42` or `-7`.
-    Int(i64),
+    /// An integer such as `42` or `-7`: any value from `i64::MIN` to `u64::MAX`.
+    Int(i128),
     /// A number with a fraction or an exponent, such as `3.5`, `1e-3`, `.5` or `2.`; always finite.
     Float(f64),
     /// A single- or double-quoted string, escapes resolved.

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 
 use rayon::prelude::*;
 
-use super::aggregate::{Acc, Agg, accumulate, chunk_acc};
+use super::aggregate::{Acc, Agg, AggCol, accumulate, accumulate_text, chunk_acc, dict_values};
 use super::compile::{Node, compile_bool};
 use super::kernel::{Ctx, Mask, all_true, any_true, count_true, decide, eval};
 use crate::ctable::{CTable, ColumnType, Value};
@@ -190,13 +190,19 @@ impl<'t> Query<'t> {
                 // Nothing selected (often decided from statistics): no column is decoded.
                 return Ok(accs);
             }
-            for (k, (&(ci, _, _), &(agg, _))) in cols.iter().zip(aggs).enumerate() {
+            for (k, (col, &(agg, _))) in cols.iter().zip(aggs).enumerate() {
                 let mm = matches!(agg, Agg::Min | Agg::Max);
+                let Some(ci) = col.col else {
+                    // count(*): the selected rows.
+                    accs[k].count = if all { ctx.n } else { count_true(sel) } as u64;
+                    continue;
+                };
                 let valid = ctx.validity(ci)?.cloned();
-                if ctx.t.columns[ci].column_type() == ColumnType::Utf8 {
-                    accs[k].count = (0..ctx.n)
-                        .filter(|&i| (all || sel[i]) && valid.as_ref().is_none_or(|v| v[i]))
-                        .count() as u64;
+                if col.ty == ColumnType::Utf8 {
+                    let values = dict_values(ctx.t, ci);
+                    let b = ctx.buf(ci)?;
+                    let keep = |i: usize| (all || sel[i]) && valid.as_ref().is_none_or(|v| v[i]);
+                    accumulate_text(&mut accs[k], b, values, keep, mm);
                     continue;
                 }
                 let valid = valid.filter(|v| !all_true(v));
@@ -224,37 +230,50 @@ impl<'t> Query<'t> {
         let mut total = vec![Acc::default(); cols.len()];
         for p in parts {
             for (t, a) in total.iter_mut().zip(p) {
-                *t = t.merge(a);
+                t.merge_from(a);
             }
         }
         Ok(cols
             .iter()
             .zip(&total)
             .zip(aggs)
-            .map(|((&(_, float, unsigned), acc), &(agg, _))| acc.result(agg, float, unsigned))
+            .map(|((col, acc), &(agg, _))| acc.result(agg, col.ty))
             .collect())
     }
 
-    pub(super) fn agg_columns(&self, aggs: &[(Agg, &str)]) -> Result<Vec<(usize, bool, bool)>> {
+    /// The columns aggregates read: `*` is every row (`count(*)` only).
+    pub(super) fn agg_columns(&self, aggs: &[(Agg, &str)]) -> Result<Vec<AggCol>> {
         aggs.iter()
             .map(|&(agg, name)| {
-                let i = self.table.col_index(name)?;
-                let ty = self.table.columns[i].column_type();
-                if ty == ColumnType::Utf8 && agg != Agg::Count {
-                    return Err(Error::ColumnType {
-                        column: name.to_owned(),
-                        expected: "a numeric column".into(),
-                        got: "utf8".into(),
+                if name == "*" {
+                    if agg != Agg::Count {
+                        return Err(Error::ColumnType {
+                            column: name.to_owned(),
+                            expected: "a column: only count(*) counts rows".into(),
+                            got: "*".into(),
+                        });
+                    }
+                    return Ok(AggCol {
+                        col: None,
+                        ty: ColumnType::Fixed(DType::I64),
                     });
                 }
-                let float = matches!(ty, ColumnType::Fixed(DType::F32 | DType::F64));
-                let unsigned = matches!(
-                    ty,
-                    ColumnType::Fixed(
-                        DType::U8 | DType::U16 | DType::U32 | DType::U64 | DType::Bool
+                let i = self.table.col_index(name)?;
+                let ty = self.table.columns[i].column_type();
+                let numeric_only = matches!(agg, Agg::Sum | Agg::Mean);
+                if numeric_only
+                    && matches!(
+                        ty,
+                        ColumnType::Utf8 | ColumnType::Fixed(DType::Timestamp(_))
                     )
-                );
-                Ok((i, float, unsigned))
+                {
+                    return Err(Error::ColumnType {
+                        column: name.to_owned(),
+                        expected: "a numeric column for sum and mean".into(),
+                        got: ty.to_string(),
+                    });
+                }
+                Ok(AggCol { col: Some(i), ty })
             })
             .collect()
     }

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use super::aggregate::{Acc, Agg};
+use super::aggregate::{Acc, Agg, dict_values};
 use super::eval::Query;
 use super::kernel::{Buf, Widen, any_true, on_buf};
 use crate::ctable::{ColumnType, Data, StrData, Value};
@@ -147,12 +147,40 @@ impl<'t> Query<'t> {
                 }
             }
             let mut accs = vec![vec![Acc::default(); cols.len()]; slot_keys.len()];
-            for (a, &(ci, _, _)) in cols.iter().enumerate() {
+            for (a, col) in cols.iter().enumerate() {
+                let mm = matches!(aggs[a].0, Agg::Min | Agg::Max);
+                let Some(ci) = col.col else {
+                    // count(*): the selected rows of each group, null keys included.
+                    for i in (0..ctx.n).filter(|&i| sel[i]) {
+                        accs[row_slot[i]][a].count += 1;
+                    }
+                    continue;
+                };
                 let valid = ctx.validity(ci)?.cloned();
                 let ok = |i: usize| valid.as_ref().is_none_or(|v| v[i]);
-                if ctx.t.columns[ci].column_type() == ColumnType::Utf8 {
-                    for i in (0..ctx.n).filter(|&i| sel[i] && ok(i)) {
-                        accs[row_slot[i]][a].count += 1;
+                if col.ty == ColumnType::Utf8 {
+                    let values = dict_values(ctx.t, ci);
+                    let rows = (0..ctx.n).filter(|&i| sel[i] && ok(i));
+                    match ctx.buf(ci)? {
+                        Buf::Codes(codes) => {
+                            for i in rows {
+                                let acc = &mut accs[row_slot[i]][a];
+                                acc.count += 1;
+                                if mm && let Some(v) = values.get(codes[i] as usize) {
+                                    acc.text_minmax(v);
+                                }
+                            }
+                        }
+                        Buf::Text(strs) => {
+                            for i in rows {
+                                let acc = &mut accs[row_slot[i]][a];
+                                acc.count += 1;
+                                if mm {
+                                    acc.text_minmax(&strs[i]);
+                                }
+                            }
+                        }
+                        _ => {}
                     }
                     continue;
                 }
@@ -168,7 +196,6 @@ impl<'t> Query<'t> {
                         accs[row_slot[i]][a].add(xs[i], minmax);
                     }
                 }
-                let mm = matches!(aggs[a].0, Agg::Min | Agg::Max);
                 let n = ctx.n;
                 let b = ctx.buf(ci)?;
                 let rows = (0..n).filter(|&i| sel[i] && ok(i));
@@ -189,7 +216,7 @@ impl<'t> Query<'t> {
                     .entry(k)
                     .or_insert_with(|| vec![Acc::default(); cols.len()]);
                 for (t, a) in e.iter_mut().zip(accs) {
-                    *t = t.merge(a);
+                    t.merge_from(a);
                 }
             }
         }
@@ -217,7 +244,7 @@ impl<'t> Query<'t> {
                     .iter()
                     .zip(&cols)
                     .zip(aggs)
-                    .map(|((a, &(_, f, u)), &(agg, _))| a.result(agg, f, u))
+                    .map(|((a, col), &(agg, _))| a.result(agg, col.ty))
                     .collect();
                 (kv, vals)
             })

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use super::BinOp;
-use super::compile::{Cmp, Node, Num, Scalar};
+use super::compile::{Cmp, Node, Num, Scalar, cmp_int_float, qerr, scalar_cmp};
 use crate::ctable::{CTable, Column, Data, StrData};
 use crate::dtype::{Element, Timestamp};
 use crate::error::{Error, Result};
@@ -61,7 +61,7 @@ pub(super) trait Widen: Copy {
     const FLOAT: bool;
     /// The integer literal as this type, when it is one exactly (comparisons then run in the
     /// narrow type: four times the lanes of i64 for an i32 column).
-    fn narrow(_l: i64) -> Option<Self> {
+    fn narrow(_l: i128) -> Option<Self> {
         None
     }
 }
@@ -72,7 +72,7 @@ macro_rules! widen_int {
             #[expect(clippy::cast_precision_loss, reason = "compared with a float literal")]
             #[inline] fn wf(self) -> f64 { i64::from(self) as f64 }
             const FLOAT: bool = false;
-            #[inline] fn narrow(l: i64) -> Option<Self> { <$t>::try_from(l).ok() }
+            #[inline] fn narrow(l: i128) -> Option<Self> { <$t>::try_from(l).ok() }
         }
     )*};
 }
@@ -85,6 +85,10 @@ impl Widen for u64 {
     #[inline]
     fn wide(self) -> i128 {
         i128::from(self)
+    }
+    #[inline]
+    fn narrow(l: i128) -> Option<Self> {
+        u64::try_from(l).ok()
     }
     #[expect(clippy::cast_precision_loss, reason = "compared with a float literal")]
     #[inline]
@@ -99,6 +103,14 @@ impl Widen for bool {
         i64::from(self)
     }
     #[inline]
+    fn narrow(l: i128) -> Option<Self> {
+        match l {
+            0 => Some(false),
+            1 => Some(true),
+            _ => None,
+        }
+    }
+    #[inline]
     fn wf(self) -> f64 {
         f64::from(u8::from(self))
     }
@@ -108,6 +120,10 @@ impl Widen for Timestamp {
     #[inline]
     fn wi(self) -> i64 {
         self.0
+    }
+    #[inline]
+    fn narrow(l: i128) -> Option<Self> {
+        i64::try_from(l).ok().map(Timestamp)
     }
     #[expect(clippy::cast_precision_loss, reason = "compared with a float literal")]
     #[inline]
@@ -147,46 +163,46 @@ impl Widen for f64 {
     const FLOAT: bool = true;
 }
 
-/// `xs[i] op lit` for every row, in the narrowest exact domain (collected straight into the
+/// `xs[i] op lit` for every row, exactly: an integer column against an integer literal in
+/// the column's own type (four times the lanes of i64 for an i32 column), or a constant when
+/// the literal lies outside the type's range; floats in `f64` (collected straight into the
 /// mask: no zeroed buffer first).
 pub(super) fn cmp_slice<T: Widen + PartialOrd>(xs: &[T], cmp: Cmp, lit: Scalar) -> Vec<bool> {
-    macro_rules! go {
-        ($op:tt, $conv:ident, $l:expr) => {
-            xs.iter().map(|&x| x.$conv() $op $l).collect()
-        };
-    }
-    if let (false, Scalar::I(l)) = (T::FLOAT, lit)
-        && let Some(n) = T::narrow(l)
-    {
-        return match cmp {
-            Cmp::Lt => xs.iter().map(|&x| x < n).collect(),
-            Cmp::Le => xs.iter().map(|&x| x <= n).collect(),
-            Cmp::Gt => xs.iter().map(|&x| x > n).collect(),
-            Cmp::Ge => xs.iter().map(|&x| x >= n).collect(),
-            Cmp::Eq => xs.iter().map(|&x| x == n).collect(),
-            Cmp::Ne => xs.iter().map(|&x| x != n).collect(),
-        };
+    macro_rules! by_op {
+        ($conv:expr, $l:expr) => {{
+            let (conv, l) = ($conv, $l);
+            match cmp {
+                Cmp::Lt => xs.iter().map(|&x| conv(x) < l).collect(),
+                Cmp::Le => xs.iter().map(|&x| conv(x) <= l).collect(),
+                Cmp::Gt => xs.iter().map(|&x| conv(x) > l).collect(),
+                Cmp::Ge => xs.iter().map(|&x| conv(x) >= l).collect(),
+                Cmp::Eq => xs.iter().map(|&x| conv(x) == l).collect(),
+                Cmp::Ne => xs.iter().map(|&x| conv(x) != l).collect(),
+            }
+        }};
     }
     match (T::FLOAT, lit) {
-        (false, Scalar::I(l)) => match cmp {
-            Cmp::Lt => go!(<, wi, l),
-            Cmp::Le => go!(<=, wi, l),
-            Cmp::Gt => go!(>, wi, l),
-            Cmp::Ge => go!(>=, wi, l),
-            Cmp::Eq => go!(==, wi, l),
-            Cmp::Ne => go!(!=, wi, l),
-        },
-        _ => {
-            let l = lit.f();
-            match cmp {
-                Cmp::Lt => go!(<, wf, l),
-                Cmp::Le => go!(<=, wf, l),
-                Cmp::Gt => go!(>, wf, l),
-                Cmp::Ge => go!(>=, wf, l),
-                Cmp::Eq => go!(==, wf, l),
-                Cmp::Ne => go!(!=, wf, l),
+        (false, Scalar::I(l)) => match T::narrow(l) {
+            Some(n) => by_op!(|x: T| x, n),
+            // Past the type's range: above every value when positive, below when negative.
+            None => {
+                let ord = if l > 0 {
+                    std::cmp::Ordering::Less
+                } else {
+                    std::cmp::Ordering::Greater
+                };
+                vec![cmp.holds(Some(ord)); xs.len()]
             }
-        }
+        },
+        (true, Scalar::F(l)) => by_op!(|x: T| x.wf(), l),
+        (true, Scalar::I(l)) => xs
+            .iter()
+            .map(|&x| cmp.holds(cmp_int_float(l, x.wf()).map(std::cmp::Ordering::reverse)))
+            .collect(),
+        (false, Scalar::F(l)) => xs
+            .iter()
+            .map(|&x| cmp.holds(cmp_int_float(x.wide(), l)))
+            .collect(),
     }
 }
 
@@ -328,9 +344,15 @@ pub(super) fn decide(t: &CTable, node: &Node, c: usize) -> Option<bool> {
         if s.nan_count > 0 {
             return None;
         }
-        let (lo, hi) = (min.wf(), max.wf());
-        let l = lit.f();
-        let (lo_t, hi_t) = (cmp.test(lo, l), cmp.test(hi, l));
+        let (lo, hi) = if T::FLOAT {
+            (Scalar::F(min.wf()), Scalar::F(max.wf()))
+        } else {
+            (Scalar::I(min.wide()), Scalar::I(max.wide()))
+        };
+        // Exact orders of the chunk's extremes against the literal.
+        let (olo, ohi) = (scalar_cmp(lo, lit)?, scalar_cmp(hi, lit)?);
+        let (lo_t, hi_t) = (cmp.holds(Some(olo)), cmp.holds(Some(ohi)));
+        use std::cmp::Ordering::{Equal, Greater, Less};
         match cmp {
             Cmp::Lt | Cmp::Le | Cmp::Gt | Cmp::Ge => {
                 if lo_t && hi_t {
@@ -341,23 +363,15 @@ pub(super) fn decide(t: &CTable, node: &Node, c: usize) -> Option<bool> {
                     None
                 }
             }
-            Cmp::Eq => {
-                if l < lo || l > hi {
+            Cmp::Eq | Cmp::Ne => {
+                let eq = if olo == Greater || ohi == Less {
                     Some(false)
-                } else if lo == hi && lo == l {
+                } else if olo == Equal && ohi == Equal {
                     Some(true)
                 } else {
                     None
-                }
-            }
-            Cmp::Ne => {
-                if l < lo || l > hi {
-                    Some(true)
-                } else if lo == hi && lo == l {
-                    Some(false)
-                } else {
-                    None
-                }
+                };
+                eq.map(|e| e == (cmp == Cmp::Eq))
             }
         }
     }
@@ -387,6 +401,8 @@ pub(super) fn decide(t: &CTable, node: &Node, c: usize) -> Option<bool> {
                 Data::U8(a) => dec(stats_of(a, c)?, *cmp, *lit),
                 Data::U16(a) => dec(stats_of(a, c)?, *cmp, *lit),
                 Data::U32(a) => dec(stats_of(a, c)?, *cmp, *lit),
+                Data::U64(a) => dec(stats_of(a, c)?, *cmp, *lit),
+                Data::Bool(a) => dec(stats_of(a, c)?, *cmp, *lit),
                 Data::F32(a) => dec(stats_of(a, c)?, *cmp, *lit),
                 Data::F64(a) => dec(stats_of(a, c)?, *cmp, *lit),
                 Data::Timestamp(a, _) => dec(stats_of(a, c)?, *cmp, *lit),
@@ -447,21 +463,95 @@ pub(super) fn eval(ctx: &mut Ctx<'_>, node: &Node, c: usize) -> Result<Mask> {
                 known: ctx.validity(*i)?.cloned(),
             }
         }
+        Node::NotNull(i, b) => Mask {
+            val: vec![*b; n],
+            known: ctx.validity(*i)?.cloned(),
+        },
+        Node::Null => Mask {
+            val: vec![false; n],
+            known: Some(vec![false; n]),
+        },
         Node::NumCmp(a, cmp, b) => {
             let (va, ka) = num(ctx, a)?;
             let (vb, kb) = num(ctx, b)?;
-            let val = va.iter().zip(&vb).map(|(x, y)| cmp.test(*x, *y)).collect();
+            let cmp = *cmp;
+            let val = match (&va, &vb) {
+                (NumV::I(x), NumV::I(y)) => x.iter().zip(y).map(|(x, y)| cmp.test(x, y)).collect(),
+                (NumV::F(x), NumV::F(y)) => x.iter().zip(y).map(|(x, y)| cmp.test(x, y)).collect(),
+                (NumV::I(x), NumV::F(y)) => x
+                    .iter()
+                    .zip(y)
+                    .map(|(x, y)| cmp.holds(cmp_int_float(*x, *y)))
+                    .collect(),
+                (NumV::F(x), NumV::I(y)) => x
+                    .iter()
+                    .zip(y)
+                    .map(|(x, y)| cmp.holds(cmp_int_float(*y, *x).map(std::cmp::Ordering::reverse)))
+                    .collect(),
+            };
             Mask {
                 val,
                 known: and_known(ka, kb.as_ref()),
             }
         }
-        Node::StrCmp(i, cmp, s) => str_mask(ctx, *i, std::slice::from_ref(s), *cmp == Cmp::Ne)?,
+        Node::StrCmp(i, cmp @ (Cmp::Eq | Cmp::Ne), s) => {
+            str_mask(ctx, *i, std::slice::from_ref(s), *cmp == Cmp::Ne)?
+        }
+        Node::StrCmp(i, cmp, s) => {
+            let known = ctx.validity(*i)?.cloned();
+            let val = match ctx.buf(*i)? {
+                Buf::Text(xs) => xs
+                    .iter()
+                    .map(|x| cmp.holds(Some(x.as_str().cmp(s))))
+                    .collect(),
+                _ => vec![false; n],
+            };
+            Mask { val, known }
+        }
+        Node::Codes(i, table) => {
+            let known = ctx.validity(*i)?.cloned();
+            let val = match ctx.buf(*i)? {
+                Buf::Codes(codes) => codes
+                    .iter()
+                    .map(|&c| table.get(c as usize).copied().unwrap_or(false))
+                    .collect(),
+                _ => vec![false; n],
+            };
+            Mask { val, known }
+        }
+        Node::StrCols(i, cmp, j) => {
+            let known = and_known(ctx.validity(*i)?.cloned(), ctx.validity(*j)?);
+            ctx.buf(*i)?;
+            ctx.buf(*j)?;
+            let (a, b) = (texts(ctx, *i), texts(ctx, *j));
+            let val = a
+                .iter()
+                .zip(&b)
+                .map(|(x, y)| cmp.holds(Some(x.cmp(y))))
+                .collect();
+            Mask { val, known }
+        }
         Node::StrIn(i, vals, neg) => str_mask(ctx, *i, vals, *neg)?,
         Node::NumIn(a, vals, neg) => {
             let (va, ka) = num(ctx, a)?;
-            let fs: Vec<f64> = vals.iter().map(|s| s.f()).collect();
-            let val = va.iter().map(|x| fs.contains(x) != *neg).collect();
+            let val = match &va {
+                NumV::I(x) => x
+                    .iter()
+                    .map(|&x| {
+                        vals.iter().any(|&l| {
+                            scalar_cmp(Scalar::I(x), l) == Some(std::cmp::Ordering::Equal)
+                        }) != *neg
+                    })
+                    .collect(),
+                NumV::F(x) => x
+                    .iter()
+                    .map(|&x| {
+                        vals.iter().any(|&l| {
+                            scalar_cmp(Scalar::F(x), l) == Some(std::cmp::Ordering::Equal)
+                        }) != *neg
+                    })
+                    .collect(),
+            };
             Mask { val, known: ka }
         }
         Node::IsNull(i, neg) => {
@@ -538,32 +628,110 @@ pub(super) fn str_mask(
     Ok(Mask { val, known })
 }
 
-/// Evaluates a numeric expression to f64 values (and a known mask when nulls are involved).
-pub(super) fn num(ctx: &mut Ctx<'_>, e: &Num) -> Result<(Vec<f64>, Option<Vec<bool>>)> {
+/// The text of each row of a loaded text column (empty for a column that is not text).
+fn texts<'c>(ctx: &'c Ctx<'_>, i: usize) -> Vec<&'c str> {
+    match ctx.cols.get(&i) {
+        Some(Buf::Text(xs)) => xs.iter().map(String::as_str).collect(),
+        Some(Buf::Codes(codes)) => {
+            let values = super::aggregate::dict_values(ctx.t, i);
+            codes
+                .iter()
+                .map(|&c| values.get(c as usize).map_or("", String::as_str))
+                .collect()
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// Values of a numeric expression over a chunk: exact integers or floats.
+pub(super) enum NumV {
+    I(Vec<i128>),
+    F(Vec<f64>),
+}
+
+impl NumV {
+    fn into_f(self) -> Vec<f64> {
+        match self {
+            #[expect(clippy::cast_precision_loss, reason = "mixed arithmetic is f64")]
+            NumV::I(v) => v.into_iter().map(|x| x as f64).collect(),
+            NumV::F(v) => v,
+        }
+    }
+}
+
+/// Evaluates a numeric expression (and a known mask when nulls are involved). Integers are
+/// exact; an integer result past `i128`, in a row where it is not null, is an error naming
+/// the expression.
+pub(super) fn num(ctx: &mut Ctx<'_>, e: &Num) -> Result<(NumV, Option<Vec<bool>>)> {
     Ok(match e {
-        Num::Lit(s) => (vec![s.f(); ctx.n], None),
+        Num::Lit(Scalar::I(i)) => (NumV::I(vec![*i; ctx.n]), None),
+        Num::Lit(Scalar::F(f)) => (NumV::F(vec![*f; ctx.n]), None),
         Num::Col(i) => {
-            let mut v = vec![0.0; ctx.n];
-            on_buf!(
+            let n = ctx.n;
+            let v = on_buf!(
                 ctx.buf(*i)?,
-                |xs| v.iter_mut().zip(xs.iter()).for_each(|(o, x)| *o = x.wf()),
-                |_c| {},
-                |_s| {}
+                |xs| if xs.first().is_some_and(|x| is_float(*x)) || float_buf(xs) {
+                    NumV::F(xs.iter().map(|x| x.wf()).collect())
+                } else {
+                    NumV::I(xs.iter().map(|x| x.wide()).collect())
+                },
+                |_c| NumV::I(vec![0; n]),
+                |_s| NumV::I(vec![0; n])
             );
             (v, ctx.validity(*i)?.cloned())
         }
-        Num::Arith(op, a, b) => {
-            let (mut va, ka) = num(ctx, a)?;
+        Num::Arith {
+            op,
+            a,
+            b,
+            int,
+            text,
+            span,
+        } => {
+            let (va, ka) = num(ctx, a)?;
             let (vb, kb) = num(ctx, b)?;
-            for (x, y) in va.iter_mut().zip(&vb) {
-                *x = match op {
-                    BinOp::Add => *x + y,
-                    BinOp::Sub => *x - y,
-                    BinOp::Mul => *x * y,
-                    _ => *x / y,
-                };
+            let known = and_known(ka, kb.as_ref());
+            match (va, vb, *int) {
+                (NumV::I(mut x), NumV::I(y), true) => {
+                    for (k, (x, y)) in x.iter_mut().zip(&y).enumerate() {
+                        let r = match op {
+                            BinOp::Add => x.checked_add(*y),
+                            BinOp::Sub => x.checked_sub(*y),
+                            _ => x.checked_mul(*y),
+                        };
+                        *x = match r {
+                            Some(r) => r,
+                            None if known.as_ref().is_some_and(|kn| !kn[k]) => 0,
+                            None => {
+                                return Err(qerr(*span, format!("integer overflow in {text}")));
+                            }
+                        };
+                    }
+                    (NumV::I(x), known)
+                }
+                (va, vb, _) => {
+                    let (mut x, y) = (va.into_f(), vb.into_f());
+                    for (x, y) in x.iter_mut().zip(&y) {
+                        *x = match op {
+                            BinOp::Add => *x + y,
+                            BinOp::Sub => *x - y,
+                            BinOp::Mul => *x * y,
+                            _ => *x / y,
+                        };
+                    }
+                    (NumV::F(x), known)
+                }
             }
-            (va, and_known(ka, kb.as_ref()))
         }
     })
+}
+
+/// Whether a buffer of `T` holds floats.
+fn float_buf<T: Widen>(_: &[T]) -> bool {
+    T::FLOAT
+}
+
+/// Whether `T` is a float type.
+fn is_float<T: Widen>(_: T) -> bool {
+    T::FLOAT
 }

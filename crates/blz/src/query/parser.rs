@@ -426,18 +426,12 @@ impl Parser<'_> {
             (Tok::Float(v), false) => Literal::Float(v),
             (Tok::Float(v), true) => Literal::Float(-v),
             (Tok::Int(v), neg) => {
-                let value = if neg {
-                    0i64.checked_sub_unsigned(v)
-                } else {
-                    i64::try_from(v).ok()
-                };
-                match value {
-                    Some(v) => Literal::Int(v),
-                    None => {
-                        let text = if neg { format!("-{v}") } else { v.to_string() };
-                        return Err(int_out_of_range(span, &text));
-                    }
+                let v = i128::from(v);
+                let value = if neg { -v } else { v };
+                if value < i128::from(i64::MIN) {
+                    return Err(int_out_of_range(span, &value.to_string()));
                 }
+                Literal::Int(value)
             }
             _ => return Err(self.expected("a number")),
         };

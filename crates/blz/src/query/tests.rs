@@ -282,8 +282,11 @@ fn parse_integers() {
     assert_eq!(lit("007"), Literal::Int(7));
     assert_eq!(lit("-7"), Literal::Int(-7));
     assert_eq!(lit("- 7"), Literal::Int(-7));
-    assert_eq!(lit("9223372036854775807"), Literal::Int(i64::MAX));
-    assert_eq!(lit("-9223372036854775808"), Literal::Int(i64::MIN));
+    assert_eq!(lit("9223372036854775807"), Literal::Int(i64::MAX.into()));
+    assert_eq!(lit("-9223372036854775808"), Literal::Int(i64::MIN.into()));
+    // The whole u64 range too.
+    assert_eq!(lit("9223372036854775808"), Literal::Int(1 << 63));
+    assert_eq!(lit("18446744073709551615"), Literal::Int(u64::MAX.into()));
     assert_eq!(parse("-7").unwrap().span(), Span { start: 0, end: 2 });
 }
 
@@ -505,9 +508,9 @@ fn error_messages_and_positions() {
             "expected '[' or '(' after 'in', found end of input",
         ),
         (
-            "9223372036854775808",
+            "18446744073709551616",
             0,
-            "integer literal 9223372036854775808 is out of range for a 64-bit integer",
+            "integer literal 18446744073709551616 is out of range for a 64-bit integer",
         ),
         (
             "-9223372036854775809",
@@ -515,9 +518,9 @@ fn error_messages_and_positions() {
             "integer literal -9223372036854775809 is out of range for a 64-bit integer",
         ),
         (
-            "x in [9223372036854775808]",
+            "x in [-18446744073709551615]",
             6,
-            "integer literal 9223372036854775808 is out of range for a 64-bit integer",
+            "integer literal -18446744073709551615 is out of range for a 64-bit integer",
         ),
         (
             "99999999999999999999999",
@@ -671,8 +674,9 @@ fn arb_name() -> impl Strategy<Value = String> {
 /// Any literal the parser can produce.
 fn arb_literal() -> impl Strategy<Value = Literal> {
     prop_oneof![
-        any::<i64>().prop_map(Literal::Int),
-        prop_oneof![Just(i64::MIN), Just(i64::MAX), Just(0)].prop_map(Literal::Int),
+        any::<i64>().prop_map(|i| Literal::Int(i.into())),
+        any::<u64>().prop_map(|i| Literal::Int(i.into())),
+        prop_oneof![Just(i64::MIN), Just(i64::MAX), Just(0)].prop_map(|i| Literal::Int(i.into())),
         prop::num::f64::NORMAL
             .prop_union(prop::num::f64::SUBNORMAL)
             .or(prop::num::f64::ZERO)
