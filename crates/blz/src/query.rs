@@ -65,6 +65,7 @@ mod eval;
 mod group;
 mod kernel;
 mod lexer;
+mod like;
 mod parser;
 mod take;
 #[cfg(test)]

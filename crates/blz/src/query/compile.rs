@@ -2,6 +2,7 @@
 
 use std::cmp::Ordering;
 
+use super::like::Pattern;
 use super::{BinOp, Expr, Literal, Span, UnOp};
 use crate::ctable::{CTable, Column, ColumnType, Data, StrData};
 use crate::dtype::{DType, TimeUnit, parse_iso};
@@ -205,6 +206,8 @@ pub(super) enum Node {
     /// A dictionary-encoded text column tested once per dictionary entry: the truth value of
     /// each code.
     Codes(usize, Vec<bool>),
+    /// A text column (not dictionary-encoded) against a `like` pattern; `.2` negates.
+    Like(usize, Pattern, bool),
     /// Two text columns compared row by row.
     StrCols(usize, Cmp, usize),
     StrIn(usize, Vec<String>, bool),
@@ -471,6 +474,58 @@ pub(super) fn compile_bool(t: &CTable, e: &Expr) -> Result<Node> {
             negated,
             span,
         } => compile_in(t, expr, list, *negated, *span),
+        // SQL's definition: `x between a and b` is `x >= a and x <= b`.
+        Expr::Between {
+            expr,
+            low,
+            high,
+            negated: false,
+            span,
+        } => Ok(Node::And(
+            Box::new(compile_cmp(t, Cmp::Ge, expr, low, *span)?),
+            Box::new(compile_cmp(t, Cmp::Le, expr, high, *span)?),
+        )),
+        Expr::Between {
+            expr,
+            low,
+            high,
+            negated: true,
+            span,
+        } => Ok(Node::Or(
+            Box::new(compile_cmp(t, Cmp::Lt, expr, low, *span)?),
+            Box::new(compile_cmp(t, Cmp::Gt, expr, high, *span)?),
+        )),
+        Expr::Like {
+            expr,
+            pattern,
+            escape,
+            negated,
+            case_insensitive,
+            span,
+        } => {
+            let Expr::Column { name, span: cs } = &**expr else {
+                return Err(qerr(*span, "'like' applies to a text column"));
+            };
+            let (i, c) = column(t, name, *cs)?;
+            if c.column_type() != ColumnType::Utf8 {
+                return Err(qerr(
+                    *span,
+                    format!(
+                        "'like' applies to text; `{name}` is {}",
+                        Kind::of(c.column_type()).name()
+                    ),
+                ));
+            }
+            let p = Pattern::new(pattern, *escape, *case_insensitive)
+                .ok_or_else(|| qerr(*span, "the 'like' pattern ends with its escape character"))?;
+            Ok(match &c.data {
+                // Once per dictionary entry, then on the codes.
+                Data::Utf8(StrData::Dict { values, .. }) => {
+                    Node::Codes(i, values.iter().map(|v| p.matches(v) != *negated).collect())
+                }
+                _ => Node::Like(i, p, *negated),
+            })
+        }
         other => Err(qerr(
             other.span(),
             "expected a condition (a comparison, 'in', 'is null', a bool column, and/or/not)",

@@ -324,3 +324,38 @@ fn timestamps_compare_with_iso_text_only() {
     let e = error(&t, "t < '2013-13-01'");
     assert!(e.contains("ISO-8601"), "{e}");
 }
+
+#[test]
+fn like_and_between() {
+    let t = table();
+    // s: "b", "a", "ab", null, "é", "B"
+    assert_eq!(count(&t, "s like 'a%'"), 2);
+    assert_eq!(count(&t, "s not like 'a%'"), 3);
+    assert_eq!(count(&t, "s ilike 'b'"), 2);
+    assert_eq!(count(&t, "s like '_'"), 4);
+    assert_eq!(count(&t, "s like '%b'"), 2);
+    let mut d = CTable::new();
+    let words = ["JFK", "EWR", "LGA", "50%", "J_K"];
+    d.append(vec![ColumnBatch::new(
+        "s",
+        (0..500)
+            .map(|i| words[i % 5].to_owned())
+            .collect::<Vec<_>>(),
+    )])
+    .unwrap();
+    assert_eq!(count(&d, "s like 'J%'"), 200);
+    assert_eq!(count(&d, "s like 'J!_K' escape '!'"), 100);
+    assert_eq!(count(&d, "s like '%!%' escape '!'"), 100);
+    assert_eq!(count(&d, "s ilike 'jfk'"), 100);
+    assert!(error(&t, "i like 'a%'").contains("text"));
+    // between, bounds included, for every ordered type; not between.
+    assert_eq!(count(&t, "i between 0 and 5"), 3);
+    assert_eq!(count(&t, "i not between 0 and 5"), 2);
+    assert_eq!(count(&t, "f between -2 and 1.5"), 2);
+    assert_eq!(count(&t, "s between 'a' and 'b'"), 3);
+    assert_eq!(
+        count(&t, "t between '1970-01-01' and '1970-01-01T00:00:05'"),
+        2
+    );
+    assert_eq!(count(&t, "u between 3 and 18446744073709551615"), 5);
+}

@@ -508,6 +508,14 @@ pub(super) fn eval(ctx: &mut Ctx<'_>, node: &Node, c: usize) -> Result<Mask> {
             };
             Mask { val, known }
         }
+        Node::Like(i, p, neg) => {
+            let known = ctx.validity(*i)?.cloned();
+            let val = match ctx.buf(*i)? {
+                Buf::Text(xs) => xs.iter().map(|x| p.matches(x) != *neg).collect(),
+                _ => vec![false; n],
+            };
+            Mask { val, known }
+        }
         Node::Codes(i, table) => {
             let known = ctx.validity(*i)?.cloned();
             let val = match ctx.buf(*i)? {

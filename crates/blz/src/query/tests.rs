@@ -73,6 +73,34 @@ fn strip(e: &Expr) -> Expr {
             negated: *negated,
             span,
         },
+        Expr::Between {
+            expr,
+            low,
+            high,
+            negated,
+            ..
+        } => Expr::Between {
+            expr: Box::new(strip(expr)),
+            low: Box::new(strip(low)),
+            high: Box::new(strip(high)),
+            negated: *negated,
+            span,
+        },
+        Expr::Like {
+            expr,
+            pattern,
+            escape,
+            negated,
+            case_insensitive,
+            ..
+        } => Expr::Like {
+            expr: Box::new(strip(expr)),
+            pattern: pattern.clone(),
+            escape: *escape,
+            negated: *negated,
+            case_insensitive: *case_insensitive,
+            span,
+        },
     }
 }
 
@@ -81,8 +109,18 @@ fn spans(e: &Expr, out: &mut Vec<Span>) {
     out.push(e.span());
     match e {
         Expr::Column { .. } | Expr::Lit { .. } => {}
-        Expr::Unary { expr, .. } | Expr::InList { expr, .. } | Expr::IsNull { expr, .. } => {
+        Expr::Unary { expr, .. }
+        | Expr::InList { expr, .. }
+        | Expr::IsNull { expr, .. }
+        | Expr::Like { expr, .. } => {
             spans(expr, out);
+        }
+        Expr::Between {
+            expr, low, high, ..
+        } => {
+            spans(expr, out);
+            spans(low, out);
+            spans(high, out);
         }
         Expr::Binary { lhs, rhs, .. } => {
             spans(lhs, out);
@@ -358,6 +396,31 @@ fn parse_in_lists() {
     );
     assert_eq!(canon("x not in ['a', \"b\"]"), "(x not in [\"a\", \"b\"])");
     assert_eq!(canon("x NOT  IN (1)"), "(x not in [1])");
+}
+
+#[test]
+fn parse_between_and_like() {
+    assert_eq!(canon("x between 1 and 2 + 3"), "(x between 1 and (2 + 3))");
+    assert_eq!(
+        canon("x NOT BETWEEN a and b and c"),
+        "((x not between a and b) and c)"
+    );
+    assert_eq!(canon("s like 'a%'"), "(s like \"a%\")");
+    assert_eq!(
+        canon("s not ilike 'a!%' escape '!'"),
+        "(s not ilike \"a!%\" escape \"!\")"
+    );
+    for src in [
+        "x between 1 and 2 + 3",
+        "s not ilike 'a!%' escape '!'",
+        "not s like 'x'",
+    ] {
+        let e = parse(src).unwrap();
+        assert_eq!(strip(&parse(&e.to_string()).unwrap()), strip(&e), "{src}");
+    }
+    assert!(parse("x between 1").is_err());
+    assert!(parse("s like x").is_err());
+    assert!(parse("s like 'a' escape 'ab'").is_err());
 }
 
 #[test]
