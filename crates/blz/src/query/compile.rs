@@ -339,7 +339,7 @@ fn eq_literal(kind: Kind, lit: &Literal, span: Span, col: &str) -> Result<Option
         (Kind::Int | Kind::Bool, Literal::Float(f)) =>
         {
             #[expect(clippy::cast_possible_truncation, reason = "integral, saturating")]
-            (f.fract() == 0.0).then(|| Scalar::I(*f as i128))
+            (f.fract() == 0.0).then_some(Scalar::I(*f as i128))
         }
         (Kind::Float, Literal::Float(f)) => Some(Scalar::F(*f)),
         (Kind::Float, Literal::Int(i)) => {
