@@ -233,7 +233,7 @@ pub(super) fn column<'a>(t: &'a CTable, name: &str, span: Span) -> Result<(usize
 fn unknown_column(name: &str, names: &[&str]) -> String {
     let list = names.join(", ");
     format!(
-        "unknown column `{name}` (the table has {list}); for the text, write '{name}' in quotes"
+        "unknown column {name:?} (the table has {list}); for the text, write '{name}' in quotes"
     )
 }
 

@@ -359,3 +359,20 @@ fn like_and_between() {
     );
     assert_eq!(count(&t, "u between 3 and 18446744073709551615"), 5);
 }
+
+#[test]
+fn errors_speak_the_users_language() {
+    let t = table();
+    let e = error(&t, "s == JFK");
+    assert!(
+        e.contains("unknown column \"JFK\"") && e.contains("'JFK'"),
+        "{e}"
+    );
+    let e = error(&t, "s < i");
+    assert!(
+        e.contains("`s` (text)") && e.contains("`i` (an integer)"),
+        "{e}"
+    );
+    let e = error(&t, "i == 'x'");
+    assert!(e.contains("the text 'x'") && !e.contains("Str("), "{e}");
+}
