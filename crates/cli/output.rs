@@ -312,13 +312,12 @@ impl AsCell for Value {
     }
 }
 
-/// A cell of an aggregate result: a table value, or an integer sum too large for 64 bits.
+/// A cell of an aggregate result: a value as the table or the query engine gives it (exact
+/// sums past 64 bits are the engine's `Value::BigInt`).
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) enum Cell {
     /// A value as the table or the query engine gives it.
     Value(Value),
-    /// An exact integer (a sum past the 64-bit range).
-    Wide(i128),
 }
 
 impl From<Value> for Cell {
@@ -331,13 +330,11 @@ impl AsCell for Cell {
     fn text(&self) -> String {
         match self {
             Cell::Value(v) => cell_text(v),
-            Cell::Wide(i) => i.to_string(),
         }
     }
     fn json(&self, out: &mut String) {
         match self {
             Cell::Value(v) => json_value(out, v),
-            Cell::Wide(i) => out.push_str(&i.to_string()),
         }
     }
     fn is_null(&self) -> bool {
@@ -346,7 +343,6 @@ impl AsCell for Cell {
     fn is_number(&self) -> bool {
         match self {
             Cell::Value(v) => v.is_number(),
-            Cell::Wide(_) => true,
         }
     }
 }

@@ -11,11 +11,9 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
 use blz::arrow::arrow_array::RecordBatchReader;
-use blz::{Agg, CTable, ColumnType, DType, Query, Value};
+use blz::{Agg, CTable, ColumnType, DType, Query};
 
-use std::collections::HashMap;
-
-use crate::output::{Cell, Format, RowWriter, cell_text};
+use crate::output::{Cell, Format, RowWriter};
 use crate::tables::{open_read, query_error};
 
 /// Rows per batch when selected rows stream out.
@@ -191,8 +189,8 @@ fn execute(t: &CTable, args: &Args, out: impl Write) -> Result<()> {
     }]);
     let aggs = args.agg.as_ref().unwrap_or(&default);
     let mut result = match &args.group_by {
-        None => vec![aggregate(t, &q, &aggs.0)?],
-        Some(key) => group(t, &q, text, key, &aggs.0)?,
+        None => vec![aggregate(&q, &aggs.0)?],
+        Some(key) => group(t, &q, key, &aggs.0)?,
     };
     if let Some(n) = args.limit {
         result.truncate(n);
@@ -226,57 +224,21 @@ fn rows(q: &Query<'_>, select: &[String], format: Format, out: impl Write) -> Re
     Ok(())
 }
 
-/// The (Agg, column) pairs for the query engine; `count(*)` counts `star` (a column without
-/// nulls when there is one).
-fn engine_aggs<'a>(aggs: &'a [AggSpec], star: &'a str) -> Vec<(Agg, &'a str)> {
+/// The (Agg, column) pairs for the query engine (`*` for `count(*)`).
+fn engine_aggs(aggs: &[AggSpec]) -> Vec<(Agg, &str)> {
     aggs.iter()
-        .map(|a| (a.agg, a.column.as_deref().unwrap_or(star)))
+        .map(|a| (a.agg, a.column.as_deref().unwrap_or("*")))
         .collect()
 }
 
-/// A column `count(*)` can count: one without nulls if the table has one.
-fn star_column(t: &CTable) -> Result<String> {
-    let s = t.schema();
-    s.fields
-        .iter()
-        .find(|f| !f.nullable)
-        .or_else(|| s.fields.first())
-        .map(|f| f.name.clone())
-        .context("the table has no columns")
-}
-
 /// One row of aggregates over the matches.
-fn aggregate(t: &CTable, q: &Query<'_>, aggs: &[AggSpec]) -> Result<Vec<Cell>> {
-    let star = star_column(t)?;
-    let pairs = engine_aggs(aggs, &star);
-    let mut vals = q.aggregates(&pairs)?;
-    let stars = aggs.iter().any(|a| a.column.is_none());
-    let count = if stars && t.schema().fields.iter().all(|f| f.nullable) {
-        Some(q.count()?)
-    } else {
-        None
-    };
-    for (v, a) in vals.iter_mut().zip(aggs) {
-        if a.column.is_none()
-            && let Some(n) = count
-        {
-            *v = Value::Int(i64::try_from(n)?);
-        }
-        *v = typed(t, a, v.clone());
-    }
-    let mut row: Vec<Cell> = vals.into_iter().map(Cell::from).collect();
-    widen_sums(t, q, None, aggs, std::slice::from_mut(&mut row))?;
-    Ok(row)
+fn aggregate(q: &Query<'_>, aggs: &[AggSpec]) -> Result<Vec<Cell>> {
+    let vals = q.aggregates(&engine_aggs(aggs))?;
+    Ok(vals.into_iter().map(Cell::from).collect())
 }
 
 /// Rows of `[key, aggregates...]` per group, sorted by key.
-fn group(
-    t: &CTable,
-    q: &Query<'_>,
-    filter: &str,
-    key: &str,
-    aggs: &[AggSpec],
-) -> Result<Vec<Vec<Cell>>> {
+fn group(t: &CTable, q: &Query<'_>, key: &str, aggs: &[AggSpec]) -> Result<Vec<Vec<Cell>>> {
     let schema = t.schema();
     let Some(kf) = schema.fields.iter().find(|f| f.name == key) else {
         let names: Vec<&str> = schema.fields.iter().map(|f| f.name.as_str()).collect();
@@ -288,128 +250,11 @@ fn group(
             kf.ty
         );
     }
-    // count(*) counts the key column when nothing else is free of nulls; the null key group's
-    // rows are then counted apart.
-    let star = star_column(t)?;
-    let star_nullable = schema.fields.iter().all(|f| f.nullable);
-    let pairs = engine_aggs(aggs, if star_nullable { key } else { &star });
-    let groups = q.group_by(key, &pairs)?;
-    let mut out = Vec::with_capacity(groups.len());
-    for (k, vals) in groups {
-        let mut row = vec![Cell::Value(k.clone())];
-        for (v, a) in vals.into_iter().zip(aggs) {
-            let v = if a.column.is_none() && star_nullable && k == Value::Null {
-                let text = format!("({filter}) and `{}` is null", key.replace('`', "``"));
-                Value::Int(i64::try_from(t.query(&text)?.count()?)?)
-            } else {
-                v
-            };
-            row.push(Cell::Value(typed(t, a, v)));
-        }
-        out.push(row);
-    }
-    widen_sums(t, q, Some(key), aggs, &mut out)?;
-    Ok(out)
-}
-
-/// The engine's integer sums stop at the 64-bit limits (and it reads u64 values above
-/// `i64::MAX` as `i64::MAX`); where a sum sits at a limit, or sums a u64 column, it is
-/// recomputed exactly (128-bit) by streaming the column's matches, per group when `key` is
-/// given (rows start with the key cell then). Only such rare sums pay for the second pass.
-fn widen_sums(
-    t: &CTable,
-    q: &Query<'_>,
-    key: Option<&str>,
-    aggs: &[AggSpec],
-    rows: &mut [Vec<Cell>],
-) -> Result<()> {
-    let skip = usize::from(key.is_some());
-    for (a_i, a) in aggs.iter().enumerate() {
-        let (Agg::Sum, Some(col)) = (a.agg, &a.column) else {
-            continue;
-        };
-        let saturated =
-            |c: &Cell| matches!(c, Cell::Value(Value::Int(i64::MAX) | Value::UInt(u64::MAX)));
-        let u64_col = t
-            .schema()
-            .fields
-            .iter()
-            .any(|f| &f.name == col && f.ty == ColumnType::Fixed(DType::U64));
-        if !u64_col
-            && !rows
-                .iter()
-                .any(|r| r.get(skip + a_i).is_some_and(saturated))
-        {
-            continue;
-        }
-        let exact = exact_sums(q, key, col)?;
-        for r in rows.iter_mut() {
-            let k = if key.is_some() {
-                key_text(&r[0])
-            } else {
-                String::new()
-            };
-            if let (Some(c), Some(&x)) = (r.get_mut(skip + a_i), exact.get(&k)) {
-                *c = match (i64::try_from(x), u64::try_from(x)) {
-                    (_, Ok(u)) if u64_col => Cell::Value(Value::UInt(u)),
-                    (Ok(i), _) if !u64_col => Cell::Value(Value::Int(i)),
-                    _ => Cell::Wide(x),
-                };
-            }
-        }
-    }
-    Ok(())
-}
-
-/// A group key as a map key (null apart from every text).
-fn key_text(c: &Cell) -> String {
-    match c {
-        Cell::Value(Value::Null) => "\0null".to_owned(),
-        Cell::Value(v) => cell_text(v),
-        Cell::Wide(i) => i.to_string(),
-    }
-}
-
-/// Exact sums of integer column `col` over the matches, per key text (one entry, "", without
-/// a key).
-fn exact_sums(q: &Query<'_>, key: Option<&str>, col: &str) -> Result<HashMap<String, i128>> {
-    let cols: Vec<&str> = key.into_iter().chain([col]).collect();
-    let mut sums: HashMap<String, i128> = HashMap::new();
-    for b in q.record_batches(Some(&cols), BATCH_ROWS)? {
-        let b = b.context("reading the table")?;
-        crate::cells::for_each_row(&b, |r| {
-            let x = match r.last() {
-                Some(Value::Int(i)) => i128::from(*i),
-                Some(Value::UInt(u)) => i128::from(*u),
-                _ => return Ok(()),
-            };
-            let k = match (key, r.first()) {
-                (Some(_), Some(v)) => key_text(&Cell::Value(v.clone())),
-                _ => String::new(),
-            };
-            *sums.entry(k).or_default() += x;
-            Ok(())
-        })?;
-    }
-    Ok(sums)
-}
-
-/// min/max of a timestamp column as a timestamp (the engine gives its raw count).
-fn typed(t: &CTable, a: &AggSpec, v: Value) -> Value {
-    let Some(col) = &a.column else { return v };
-    let unit = t
-        .schema()
-        .fields
-        .iter()
-        .find(|f| &f.name == col)
-        .and_then(|f| match f.ty {
-            ColumnType::Fixed(DType::Timestamp(u)) => Some(u),
-            _ => None,
-        });
-    match (unit, a.agg, v) {
-        (Some(u), Agg::Min | Agg::Max, Value::Int(i)) => Value::Timestamp(i, u),
-        (_, _, v) => v,
-    }
+    let groups = q.group_by(key, &engine_aggs(aggs))?;
+    Ok(groups
+        .into_iter()
+        .map(|(k, vals)| std::iter::once(k).chain(vals).map(Cell::Value).collect())
+        .collect())
 }
 
 #[cfg(test)]

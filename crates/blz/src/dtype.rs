@@ -94,6 +94,9 @@ impl fmt::Display for DType {
 #[repr(transparent)]
 pub struct Timestamp(pub i64);
 
+mod iso;
+pub(crate) use iso::parse_iso;
+
 mod sealed {
     pub trait Sealed {}
 }

@@ -21,13 +21,28 @@
 //!   back-quotes, with ` `` ` standing for one back-quote: `` `unit price` ``, `` `and` ``.
 //! - Literals: integers `42` (`-7` is the literal −7), floats `3.5` `1e-3` `.5` `2.`, strings in
 //!   `'single'` or `"double"` quotes with the escapes `\\ \' \" \n \t`, `true`, `false`, `null`.
-//!   Integers must fit `i64` and floats must be finite, else the query does not parse.
-//! - Keywords (`and or not in is null true false`) are case-insensitive.
+//!   Integers may be anything from `i64::MIN` to `u64::MAX` and floats must be finite, else
+//!   the query does not parse.
+//! - Keywords (`and or not in is null true false between like ilike escape`) are
+//!   case-insensitive.
 //! - Comparisons `< <= > >= == !=`, plus `=` for `==` and `<>` for `!=`.
 //! - Boolean `and` / `&`, `or` / `|`, `not` / `~`; arithmetic `+ - * /`.
 //! - `x in [1, 2, 3]`, `x in (1, 2)`, `x not in ['a', "b"]`: the items are literals (numbers
 //!   may have a leading `-`), the list may be empty and may end with a comma.
 //! - `x is null`, `x is not null`; parentheses group.
+//! - `x between a and b`, `x not between a and b` (bounds included, any ordered type).
+//! - `s like 'JF%'`, `s not like 'a_c'`, `s ilike 'jfk'` (any case), `s like '50!%' escape '!'`:
+//!   `%` is any text, `_` one character.
+//!
+//! # Semantics (SQL's)
+//! - Integers (and timestamps) compare and compute exactly: arithmetic is in 128 bits, an
+//!   overflow past that is an error naming the expression; an integer against a float compares
+//!   their exact values. `/` gives a float.
+//! - Text orders byte-wise (UTF-8), as DuckDB's default collation: `s < 'b'`, `min(s)`.
+//! - A timestamp column compares with ISO-8601 text (`'2013-01-01'`, `'2013-01-01 10:00'`,
+//!   `'2013-01-01T10:00:00.5Z'`, `'2013-01-01T11:00:00+01:00'`), never with a bare number.
+//! - Nulls: a comparison with a null value is unknown, only true rows are selected;
+//!   aggregates skip nulls and are null over no non-null value (`count` is 0).
 //!
 //! # Precedence, lowest first
 //! 1. `or`, `|`
@@ -56,10 +71,18 @@
 //! `Display` for [`Expr`] prints a canonical, fully parenthesised form that [`parse`] reads back
 //! as the same tree (spans aside).
 
+mod aggregate;
 mod ast;
+mod compile;
+#[cfg(test)]
+mod engine_tests;
 mod eval;
+mod group;
+mod kernel;
 mod lexer;
+mod like;
 mod parser;
+mod take;
 #[cfg(test)]
 mod tests;
 
@@ -72,4 +95,5 @@ pub use parser::{ParseError, parse};
 /// At this depth parsing takes about 200 KiB of stack in optimized builds and 750 KiB in
 /// unoptimized ones, within the 2 MiB of a default spawned thread.
 pub const MAX_DEPTH: usize = 256;
-pub use eval::{Agg, Query};
+pub use aggregate::Agg;
+pub use eval::Query;

@@ -197,3 +197,43 @@ fn integer_sums_stay_exact_past_64_bits() {
         )
     );
 }
+
+#[test]
+fn aggregates_over_nothing_are_null_and_count_star_counts_rows() {
+    let t = table();
+    let j = json(
+        &t,
+        &[
+            "--where",
+            "qty > 1000",
+            "--agg",
+            "count(*), count(sym), sum(qty), min(price), max(ts), mean(price)",
+        ],
+    );
+    assert_eq!(
+        j,
+        serde_json::json!([{"count(*)": 0, "count(sym)": 0, "sum(qty)": null,
+            "min(price)": null, "max(ts)": null, "mean(price)": null}])
+    );
+    // Every column nullable, a group of null keys: count(*) still counts its rows.
+    let mut t = CTable::new();
+    t.append(vec![
+        ColumnBatch::new("k", vec![1i64, 1, 2, 2]).with_validity(vec![true, false, false, true]),
+        ColumnBatch::new("x", vec![1i64, 2, 3, 4]).with_validity(vec![false, false, false, true]),
+    ])
+    .unwrap();
+    let j = json(
+        &t,
+        &["--group-by", "k", "--agg", "count(*), sum(x), max(x)"],
+    );
+    assert_eq!(
+        j,
+        serde_json::json!([
+            {"k": null, "count(*)": 2, "sum(x)": null, "max(x)": null},
+            {"k": 1, "count(*)": 1, "sum(x)": null, "max(x)": null},
+            {"k": 2, "count(*)": 1, "sum(x)": 4, "max(x)": 4},
+        ])
+    );
+    let j = json(&t, &["--agg", "count(*), min(x)"]);
+    assert_eq!(j, serde_json::json!([{"count(*)": 4, "min(x)": 4}]));
+}

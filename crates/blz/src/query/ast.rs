@@ -29,8 +29,8 @@ impl Span {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum Literal {
-    /// An integer such as `42` or `-7`.
-    Int(i64),
+    /// An integer such as `42` or `-7`: any value from `i64::MIN` to `u64::MAX`.
+    Int(i128),
     /// A number with a fraction or an exponent, such as `3.5`, `1e-3`, `.5` or `2.`; always finite.
     Float(f64),
     /// A single- or double-quoted string, escapes resolved.
@@ -186,6 +186,35 @@ pub enum Expr {
         /// From the start of `expr` to the closing bracket.
         span: Span,
     },
+    /// `e between low and high` or `e not between low and high` (bounds included).
+    Between {
+        /// The tested value.
+        expr: Box<Expr>,
+        /// The lower bound.
+        low: Box<Expr>,
+        /// The upper bound.
+        high: Box<Expr>,
+        /// `not between`.
+        negated: bool,
+        /// From the start of `expr` to the end of `high`.
+        span: Span,
+    },
+    /// `e like 'pattern'`, `e not like ...`, `e ilike ...` (case-insensitive), with `%` for any
+    /// text, `_` for one character and an optional `escape 'c'`.
+    Like {
+        /// The tested value.
+        expr: Box<Expr>,
+        /// The pattern.
+        pattern: String,
+        /// The escape character, which makes the next `%`, `_` or itself literal.
+        escape: Option<char>,
+        /// `not like`.
+        negated: bool,
+        /// `ilike`: letters match in any case.
+        case_insensitive: bool,
+        /// From the start of `expr` to the end of the pattern (or escape).
+        span: Span,
+    },
     /// `e is null` or `e is not null`.
     IsNull {
         /// The tested value.
@@ -207,6 +236,8 @@ impl Expr {
             | Expr::Unary { span, .. }
             | Expr::Binary { span, .. }
             | Expr::InList { span, .. }
+            | Expr::Between { span, .. }
+            | Expr::Like { span, .. }
             | Expr::IsNull { span, .. } => *span,
         }
     }
@@ -219,6 +250,8 @@ impl Expr {
             | Expr::Unary { span, .. }
             | Expr::Binary { span, .. }
             | Expr::InList { span, .. }
+            | Expr::Between { span, .. }
+            | Expr::Like { span, .. }
             | Expr::IsNull { span, .. } => span,
         }
     }
@@ -241,7 +274,15 @@ impl Expr {
                 Expr::Lit { .. } => {}
                 Expr::Unary { expr, .. }
                 | Expr::InList { expr, .. }
+                | Expr::Like { expr, .. }
                 | Expr::IsNull { expr, .. } => stack.push(expr),
+                Expr::Between {
+                    expr, low, high, ..
+                } => {
+                    stack.push(high);
+                    stack.push(low);
+                    stack.push(expr);
+                }
                 Expr::Binary { lhs, rhs, .. } => {
                     // Right first so the left operand is visited first.
                     stack.push(rhs);
@@ -254,7 +295,9 @@ impl Expr {
 }
 
 /// The words that cannot be bare column names (compared case-insensitively).
-pub(super) const KEYWORDS: [&str; 8] = ["and", "or", "not", "in", "is", "null", "true", "false"];
+pub(super) const KEYWORDS: [&str; 12] = [
+    "and", "or", "not", "in", "is", "null", "true", "false", "between", "like", "ilike", "escape",
+];
 
 /// Whether `name` can be printed without back-quotes and read back as the same column.
 fn is_bare_name(name: &str) -> bool {
@@ -355,6 +398,33 @@ impl fmt::Display for Expr {
             Expr::IsNull { expr, negated, .. } => {
                 let not = if *negated { "not " } else { "" };
                 write!(f, "({expr} is {not}null)")
+            }
+            Expr::Between {
+                expr,
+                low,
+                high,
+                negated,
+                ..
+            } => {
+                let not = if *negated { "not " } else { "" };
+                write!(f, "({expr} {not}between {low} and {high})")
+            }
+            Expr::Like {
+                expr,
+                pattern,
+                escape,
+                negated,
+                case_insensitive,
+                ..
+            } => {
+                let not = if *negated { "not " } else { "" };
+                let op = if *case_insensitive { "ilike" } else { "like" };
+                let pattern = Literal::Str(pattern.clone());
+                write!(f, "({expr} {not}{op} {pattern}")?;
+                if let Some(c) = escape {
+                    write!(f, " escape {}", Literal::Str(c.to_string()))?;
+                }
+                f.write_str(")")
             }
         }
     }

@@ -26,12 +26,20 @@ pub(super) enum Keyword {
     True,
     /// `false`
     False,
+    /// `between`
+    Between,
+    /// `like`
+    Like,
+    /// `ilike`
+    Ilike,
+    /// `escape`
+    Escape,
 }
 
 impl Keyword {
     /// The keyword spelled by `word`, in any case.
     fn from_word(word: &str) -> Option<Keyword> {
-        const ALL: [(&str, Keyword); 8] = [
+        const ALL: [(&str, Keyword); 12] = [
             ("and", Keyword::And),
             ("or", Keyword::Or),
             ("not", Keyword::Not),
@@ -40,6 +48,10 @@ impl Keyword {
             ("null", Keyword::Null),
             ("true", Keyword::True),
             ("false", Keyword::False),
+            ("between", Keyword::Between),
+            ("like", Keyword::Like),
+            ("ilike", Keyword::Ilike),
+            ("escape", Keyword::Escape),
         ];
         ALL.iter()
             .find(|(w, _)| w.eq_ignore_ascii_case(word))

@@ -307,9 +307,19 @@ impl Parser<'_> {
         self.bump();
         match (kw, op) {
             (Tok::Kw(Keyword::In), _) => self.in_list(lhs, false),
+            (Tok::Kw(Keyword::Between), _) => self.between(lhs, false),
+            (Tok::Kw(Keyword::Like), _) => self.like(lhs, false, false),
+            (Tok::Kw(Keyword::Ilike), _) => self.like(lhs, false, true),
             (Tok::Kw(Keyword::Not), _) => {
-                self.bump(); // `in`, checked by `infix_precedence`
-                self.in_list(lhs, true)
+                // `in`, `between`, `like` or `ilike`, checked by `infix_precedence`
+                let next = self.peek().tok.clone();
+                self.bump();
+                match next {
+                    Tok::Kw(Keyword::Between) => self.between(lhs, true),
+                    Tok::Kw(Keyword::Like) => self.like(lhs, true, false),
+                    Tok::Kw(Keyword::Ilike) => self.like(lhs, true, true),
+                    _ => self.in_list(lhs, true),
+                }
             }
             (Tok::Kw(Keyword::Is), _) => self.is_null(lhs),
             (_, op) => {
@@ -393,6 +403,66 @@ impl Parser<'_> {
         }
     }
 
+    /// The rest of `[not] between low and high`, after `between`.
+    fn between(&mut self, (expr, h): Parsed, negated: bool) -> Result<Parsed, ParseError> {
+        let (low, hl) = self.expr(prec::ADD)?;
+        if self.peek().tok != Tok::Kw(Keyword::And) {
+            return Err(self.expected("'and' in 'between ... and ...'"));
+        }
+        self.bump();
+        let (high, hh) = self.expr(prec::ADD)?;
+        let span = expr.span().to(high.span());
+        let height = h.max(hl).max(hh) + 1;
+        if height > MAX_DEPTH {
+            return Err(too_deep(span));
+        }
+        let e = Expr::Between {
+            expr,
+            low,
+            high,
+            negated,
+            span,
+        };
+        Ok((Box::new(e), height))
+    }
+
+    /// The rest of `[not] like 'pattern' [escape 'c']` (or `ilike`), after `like`.
+    fn like(
+        &mut self,
+        (expr, h): Parsed,
+        negated: bool,
+        case_insensitive: bool,
+    ) -> Result<Parsed, ParseError> {
+        let Tok::Str(pattern) = self.peek().tok.clone() else {
+            return Err(self.expected("a pattern in quotes after 'like'"));
+        };
+        let mut end = self.bump();
+        let mut escape = None;
+        if self.peek().tok == Tok::Kw(Keyword::Escape) {
+            self.bump();
+            let t = self.peek().clone();
+            match &t.tok {
+                Tok::Str(e) if e.chars().count() == 1 => escape = e.chars().next(),
+                _ => return Err(self.expected("one character in quotes after 'escape'")),
+            }
+            end = self.bump();
+        }
+        let span = expr.span().to(end);
+        let height = h + 1;
+        if height > MAX_DEPTH {
+            return Err(too_deep(span));
+        }
+        let e = Expr::Like {
+            expr,
+            pattern,
+            escape,
+            negated,
+            case_insensitive,
+            span,
+        };
+        Ok((Box::new(e), height))
+    }
+
     /// The rest of `is null` / `is not null`, after `is`.
     fn is_null(&mut self, (expr, h): Parsed) -> Result<Parsed, ParseError> {
         let negated = self.peek().tok == Tok::Kw(Keyword::Not);
@@ -426,18 +496,12 @@ impl Parser<'_> {
             (Tok::Float(v), false) => Literal::Float(v),
             (Tok::Float(v), true) => Literal::Float(-v),
             (Tok::Int(v), neg) => {
-                let value = if neg {
-                    0i64.checked_sub_unsigned(v)
-                } else {
-                    i64::try_from(v).ok()
-                };
-                match value {
-                    Some(v) => Literal::Int(v),
-                    None => {
-                        let text = if neg { format!("-{v}") } else { v.to_string() };
-                        return Err(int_out_of_range(span, &text));
-                    }
+                let v = i128::from(v);
+                let value = if neg { -v } else { v };
+                if value < i128::from(i64::MIN) {
+                    return Err(int_out_of_range(span, &value.to_string()));
                 }
+                Literal::Int(value)
             }
             _ => return Err(self.expected("a number")),
         };
@@ -516,8 +580,17 @@ fn infix_precedence(t: &Tok, next: &Tok) -> Option<u8> {
     Some(match t {
         Tok::Kw(Keyword::Or) | Tok::Pipe => prec::OR,
         Tok::Kw(Keyword::And) | Tok::Amp => prec::AND,
-        Tok::Kw(Keyword::In | Keyword::Is) => prec::CMP,
-        Tok::Kw(Keyword::Not) if *next == Tok::Kw(Keyword::In) => prec::CMP,
+        Tok::Kw(Keyword::In | Keyword::Is | Keyword::Between | Keyword::Like | Keyword::Ilike) => {
+            prec::CMP
+        }
+        Tok::Kw(Keyword::Not)
+            if matches!(
+                next,
+                Tok::Kw(Keyword::In | Keyword::Between | Keyword::Like | Keyword::Ilike)
+            ) =>
+        {
+            prec::CMP
+        }
         Tok::Plus | Tok::Minus => prec::ADD,
         Tok::Star | Tok::Slash => prec::MUL,
         t => {

@@ -73,6 +73,34 @@ fn strip(e: &Expr) -> Expr {
             negated: *negated,
             span,
         },
+        Expr::Between {
+            expr,
+            low,
+            high,
+            negated,
+            ..
+        } => Expr::Between {
+            expr: Box::new(strip(expr)),
+            low: Box::new(strip(low)),
+            high: Box::new(strip(high)),
+            negated: *negated,
+            span,
+        },
+        Expr::Like {
+            expr,
+            pattern,
+            escape,
+            negated,
+            case_insensitive,
+            ..
+        } => Expr::Like {
+            expr: Box::new(strip(expr)),
+            pattern: pattern.clone(),
+            escape: *escape,
+            negated: *negated,
+            case_insensitive: *case_insensitive,
+            span,
+        },
     }
 }
 
@@ -81,8 +109,18 @@ fn spans(e: &Expr, out: &mut Vec<Span>) {
     out.push(e.span());
     match e {
         Expr::Column { .. } | Expr::Lit { .. } => {}
-        Expr::Unary { expr, .. } | Expr::InList { expr, .. } | Expr::IsNull { expr, .. } => {
+        Expr::Unary { expr, .. }
+        | Expr::InList { expr, .. }
+        | Expr::IsNull { expr, .. }
+        | Expr::Like { expr, .. } => {
             spans(expr, out);
+        }
+        Expr::Between {
+            expr, low, high, ..
+        } => {
+            spans(expr, out);
+            spans(low, out);
+            spans(high, out);
         }
         Expr::Binary { lhs, rhs, .. } => {
             spans(lhs, out);
@@ -282,8 +320,11 @@ fn parse_integers() {
     assert_eq!(lit("007"), Literal::Int(7));
     assert_eq!(lit("-7"), Literal::Int(-7));
     assert_eq!(lit("- 7"), Literal::Int(-7));
-    assert_eq!(lit("9223372036854775807"), Literal::Int(i64::MAX));
-    assert_eq!(lit("-9223372036854775808"), Literal::Int(i64::MIN));
+    assert_eq!(lit("9223372036854775807"), Literal::Int(i64::MAX.into()));
+    assert_eq!(lit("-9223372036854775808"), Literal::Int(i64::MIN.into()));
+    // The whole u64 range too.
+    assert_eq!(lit("9223372036854775808"), Literal::Int(1 << 63));
+    assert_eq!(lit("18446744073709551615"), Literal::Int(u64::MAX.into()));
     assert_eq!(parse("-7").unwrap().span(), Span { start: 0, end: 2 });
 }
 
@@ -355,6 +396,31 @@ fn parse_in_lists() {
     );
     assert_eq!(canon("x not in ['a', \"b\"]"), "(x not in [\"a\", \"b\"])");
     assert_eq!(canon("x NOT  IN (1)"), "(x not in [1])");
+}
+
+#[test]
+fn parse_between_and_like() {
+    assert_eq!(canon("x between 1 and 2 + 3"), "(x between 1 and (2 + 3))");
+    assert_eq!(
+        canon("x NOT BETWEEN a and b and c"),
+        "((x not between a and b) and c)"
+    );
+    assert_eq!(canon("s like 'a%'"), "(s like \"a%\")");
+    assert_eq!(
+        canon("s not ilike 'a!%' escape '!'"),
+        "(s not ilike \"a!%\" escape \"!\")"
+    );
+    for src in [
+        "x between 1 and 2 + 3",
+        "s not ilike 'a!%' escape '!'",
+        "not s like 'x'",
+    ] {
+        let e = parse(src).unwrap();
+        assert_eq!(strip(&parse(&e.to_string()).unwrap()), strip(&e), "{src}");
+    }
+    assert!(parse("x between 1").is_err());
+    assert!(parse("s like x").is_err());
+    assert!(parse("s like 'a' escape 'ab'").is_err());
 }
 
 #[test]
@@ -505,9 +571,9 @@ fn error_messages_and_positions() {
             "expected '[' or '(' after 'in', found end of input",
         ),
         (
-            "9223372036854775808",
+            "18446744073709551616",
             0,
-            "integer literal 9223372036854775808 is out of range for a 64-bit integer",
+            "integer literal 18446744073709551616 is out of range for a 64-bit integer",
         ),
         (
             "-9223372036854775809",
@@ -515,9 +581,9 @@ fn error_messages_and_positions() {
             "integer literal -9223372036854775809 is out of range for a 64-bit integer",
         ),
         (
-            "x in [9223372036854775808]",
+            "x in [-18446744073709551615]",
             6,
-            "integer literal 9223372036854775808 is out of range for a 64-bit integer",
+            "integer literal -18446744073709551615 is out of range for a 64-bit integer",
         ),
         (
             "99999999999999999999999",
@@ -671,8 +737,9 @@ fn arb_name() -> impl Strategy<Value = String> {
 /// Any literal the parser can produce.
 fn arb_literal() -> impl Strategy<Value = Literal> {
     prop_oneof![
-        any::<i64>().prop_map(Literal::Int),
-        prop_oneof![Just(i64::MIN), Just(i64::MAX), Just(0)].prop_map(Literal::Int),
+        any::<i64>().prop_map(|i| Literal::Int(i.into())),
+        any::<u64>().prop_map(|i| Literal::Int(i.into())),
+        prop_oneof![Just(i64::MIN), Just(i64::MAX), Just(0)].prop_map(|i| Literal::Int(i.into())),
         prop::num::f64::NORMAL
             .prop_union(prop::num::f64::SUBNORMAL)
             .or(prop::num::f64::ZERO)

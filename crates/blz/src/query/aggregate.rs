@@ -1,0 +1,372 @@
+//! Aggregate functions and their accumulators (sums in lanes, chunk statistics).
+
+use super::kernel::{Buf, Widen, count_true, on_buf};
+use crate::ctable::{Column, ColumnType, Data, Value};
+use crate::dtype::{DType, Element, SUM_LANES, add_lanes, merge_lanes};
+use crate::error::Result;
+use crate::stats::Stats;
+
+/// An aggregate function.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Agg {
+    /// Non-null values (`count(col)`); with the column `*`, every matching row (`count(*)`).
+    Count,
+    /// Sum of non-null values (integer columns: `Int`/`UInt`, `BigInt` past 64 bits; floats:
+    /// `Float`); null when there is none, as in SQL.
+    Sum,
+    /// Smallest non-null value (numbers, timestamps, text in byte order); null when none.
+    Min,
+    /// Largest non-null value (numbers, timestamps, text in byte order); null when none.
+    Max,
+    /// Mean of non-null values (`avg`); null when there is none.
+    Mean,
+}
+
+/// What an aggregate reads: every row (`count(*)`) or a column, with the column's type.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct AggCol {
+    /// The column, `None` for `count(*)`.
+    pub(super) col: Option<usize>,
+    /// Its type (how the result is typed).
+    pub(super) ty: ColumnType,
+}
+
+/// Running state of one aggregate.
+#[derive(Clone, Debug, Default)]
+pub(super) struct Acc {
+    /// Smallest and largest text (text columns only).
+    pub(super) text: Option<Box<(String, String)>>,
+    pub(super) count: u64,
+    pub(super) isum: i128,
+    pub(super) fsum: f64,
+    pub(super) min: Option<f64>,
+    pub(super) max: Option<f64>,
+    pub(super) imin: Option<i128>,
+    pub(super) imax: Option<i128>,
+}
+
+impl Acc {
+    pub(super) fn merge(mut self, o: Acc) -> Acc {
+        self.count += o.count;
+        self.isum += o.isum;
+        self.fsum += o.fsum;
+        let mn = |a: Option<f64>, b: Option<f64>| match (a, b) {
+            (Some(x), Some(y)) => Some(x.min(y)),
+            (x, y) => x.or(y),
+        };
+        let mx = |a: Option<f64>, b: Option<f64>| match (a, b) {
+            (Some(x), Some(y)) => Some(x.max(y)),
+            (x, y) => x.or(y),
+        };
+        self.min = mn(self.min, o.min);
+        self.max = mx(self.max, o.max);
+        self.imin = match (self.imin, o.imin) {
+            (Some(x), Some(y)) => Some(x.min(y)),
+            (x, y) => x.or(y),
+        };
+        self.imax = match (self.imax, o.imax) {
+            (Some(x), Some(y)) => Some(x.max(y)),
+            (x, y) => x.or(y),
+        };
+        if let Some(t) = o.text {
+            self.text_minmax(&t.0);
+            self.text_minmax(&t.1);
+        }
+        self
+    }
+
+    /// Merges `o` into `self` in place.
+    pub(super) fn merge_from(&mut self, o: Acc) {
+        *self = std::mem::take(self).merge(o);
+    }
+
+    /// Takes a present text value into min and max (byte-wise UTF-8 order).
+    pub(super) fn text_minmax(&mut self, s: &str) {
+        match &mut self.text {
+            None => self.text = Some(Box::new((s.to_owned(), s.to_owned()))),
+            Some(t) => {
+                if s < t.0.as_str() {
+                    s.clone_into(&mut t.0);
+                }
+                if s > t.1.as_str() {
+                    s.clone_into(&mut t.1);
+                }
+            }
+        }
+    }
+
+    /// The value of aggregate `agg` over a column of type `ty`: SQL's answer (null over no
+    /// non-null input but for `count`), typed as the column (timestamps, text, bools).
+    pub(super) fn result(&self, agg: Agg, ty: ColumnType) -> Value {
+        let float = matches!(ty, ColumnType::Fixed(DType::F32 | DType::F64));
+        let unsigned = matches!(
+            ty,
+            ColumnType::Fixed(DType::U8 | DType::U16 | DType::U32 | DType::U64 | DType::Bool)
+        );
+        match agg {
+            Agg::Count => Value::Int(i64::try_from(self.count).unwrap_or(i64::MAX)),
+            _ if self.count == 0 => Value::Null,
+            Agg::Sum if float => Value::Float(self.fsum),
+            // Exact: a sum past 64 bits is a `BigInt`, never clamped or wrapped.
+            Agg::Sum if unsigned => {
+                u64::try_from(self.isum).map_or(Value::BigInt(self.isum), Value::UInt)
+            }
+            Agg::Sum => i64::try_from(self.isum).map_or(Value::BigInt(self.isum), Value::Int),
+            Agg::Min | Agg::Max if ty == ColumnType::Utf8 => match &self.text {
+                Some(t) if agg == Agg::Min => Value::Str(t.0.clone()),
+                Some(t) => Value::Str(t.1.clone()),
+                None => Value::Null,
+            },
+            Agg::Min if float => self.min.map_or(Value::Null, Value::Float),
+            Agg::Max if float => self.max.map_or(Value::Null, Value::Float),
+            Agg::Min | Agg::Max => {
+                let v = if agg == Agg::Min {
+                    self.imin
+                } else {
+                    self.imax
+                };
+                match (v, ty) {
+                    (None, _) => Value::Null,
+                    (Some(x), ColumnType::Fixed(DType::Timestamp(u))) => {
+                        Value::Timestamp(i64::try_from(x).unwrap_or(i64::MAX), u)
+                    }
+                    (Some(x), ColumnType::Fixed(DType::Bool)) => Value::Bool(x != 0),
+                    (Some(x), _) if unsigned => Value::UInt(u64::try_from(x).unwrap_or(u64::MAX)),
+                    (Some(x), _) => Value::Int(i64::try_from(x).unwrap_or(i64::MAX)),
+                }
+            }
+            #[expect(clippy::cast_precision_loss, reason = "a mean is a float")]
+            Agg::Mean if float => Value::Float(self.fsum / self.count as f64),
+            #[expect(clippy::cast_precision_loss, reason = "a mean is a float")]
+            Agg::Mean => Value::Float(self.isum as f64 / self.count as f64),
+        }
+    }
+}
+
+impl Acc {
+    /// Adds one present value; min and max are tracked only when asked for.
+    #[inline]
+    pub(super) fn add<T: Widen>(&mut self, x: T, minmax: bool) {
+        self.count += 1;
+        if T::FLOAT {
+            self.fsum += x.wf();
+        } else {
+            self.isum += x.wide();
+        }
+        if minmax {
+            self.minmax(x);
+        }
+    }
+
+    /// Takes a present value into min and max (NaNs are skipped).
+    #[inline]
+    pub(super) fn minmax<T: Widen>(&mut self, x: T) {
+        if T::FLOAT {
+            let f = x.wf();
+            if !f.is_nan() {
+                self.min = Some(self.min.map_or(f, |m| m.min(f)));
+                self.max = Some(self.max.map_or(f, |m| m.max(f)));
+            }
+        } else {
+            let v = x.wide();
+            self.imin = Some(self.imin.map_or(v, |m| m.min(v)));
+            self.imax = Some(self.imax.map_or(v, |m| m.max(v)));
+        }
+    }
+}
+
+/// The dictionary of text column `i` (empty when it is not dictionary-encoded).
+pub(super) fn dict_values(t: &crate::CTable, i: usize) -> &[String] {
+    match &t.columns[i].data {
+        Data::Utf8(crate::ctable::StrData::Dict { values, .. }) => values,
+        _ => &[],
+    }
+}
+
+/// Adds the kept rows of a decoded text column (`values`: the dictionary of `Codes`) to an
+/// accumulator: their count, and their min and max when `mm`. A dictionary column is read
+/// once per distinct code, not once per row.
+pub(super) fn accumulate_text(
+    acc: &mut Acc,
+    b: &Buf,
+    values: &[String],
+    keep: impl Fn(usize) -> bool,
+    mm: bool,
+) {
+    match b {
+        Buf::Codes(codes) => {
+            let mut used = vec![false; if mm { values.len() } else { 0 }];
+            for (i, &c) in codes.iter().enumerate() {
+                if keep(i) {
+                    acc.count += 1;
+                    if let Some(u) = used.get_mut(c as usize) {
+                        *u = true;
+                    }
+                }
+            }
+            for (v, _) in values.iter().zip(&used).filter(|(_, u)| **u) {
+                acc.text_minmax(v);
+            }
+        }
+        Buf::Text(strs) => {
+            for (i, s) in strs.iter().enumerate() {
+                if keep(i) {
+                    acc.count += 1;
+                    if mm {
+                        acc.text_minmax(s);
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Adds the rows of a decoded column that are selected (`sel`, `None`: all) and present
+/// (`valid`, `None`: all) to an accumulator. Sums run in eight branch-free lanes (a row that
+/// is not kept adds zero), so they vectorise; integer sums are exact.
+pub(super) fn accumulate(
+    acc: &mut Acc,
+    b: &Buf,
+    sel: Option<&[bool]>,
+    valid: Option<&[bool]>,
+    (sum, mm): (bool, bool),
+) {
+    fn go<T: Widen>(acc: &mut Acc, xs: &[T], keep: Option<&[bool]>, sum: bool, mm: bool) {
+        acc.count += match keep {
+            None => xs.len() as u64,
+            Some(k) => count_true(k) as u64,
+        };
+        if !sum {
+        } else if T::FLOAT {
+            // A row not kept adds +0.0, selected by masking the bits (a NaN there is dropped).
+            let pick = |x: f64, k: bool| f64::from_bits(x.to_bits() & u64::from(k).wrapping_neg());
+            acc.fsum += lanes_sum::<_, _, SUM_LANES>(xs, keep, 0.0, |x| x.wf(), pick, |a, b| a + b);
+        } else if std::mem::size_of::<T>() <= 4 {
+            // At most 2^31 rows of 32-bit values per chunk: an i64 cannot overflow.
+            let pick = |x: i64, k: bool| x & i64::from(k).wrapping_neg();
+            let s = lanes_sum::<_, _, 8>(xs, keep, 0i64, Widen::wi, pick, i64::wrapping_add);
+            acc.isum += i128::from(s);
+        } else {
+            let pick = |x: i128, k: bool| if k { x } else { 0 };
+            acc.isum += lanes_sum::<_, _, 8>(xs, keep, 0i128, Widen::wide, pick, |a, b| a + b);
+        }
+        if mm {
+            for (i, &x) in xs.iter().enumerate() {
+                if keep.is_none_or(|k| k[i]) {
+                    acc.minmax(x);
+                }
+            }
+        }
+    }
+    let both: Vec<bool>;
+    let keep = match (sel, valid) {
+        (None, k) | (k, None) => k,
+        (Some(s), Some(v)) => {
+            both = s.iter().zip(v).map(|(a, b)| *a && *b).collect();
+            Some(&both[..])
+        }
+    };
+    on_buf!(b, |xs| go(acc, xs, keep, sum, mm), |_c| {}, |_s| {});
+}
+
+/// `sum(f(x))` over the kept rows, in `N` lanes combined in a fixed order (floats: the crate's
+/// [`SUM_LANES`] association; integer sums are exact in any order); `pick(v, keep)` is `v` or
+/// zero, branch-free so the loop vectorises.
+#[inline]
+pub(super) fn lanes_sum<T: Copy, A: Copy, const N: usize>(
+    xs: &[T],
+    keep: Option<&[bool]>,
+    zero: A,
+    f: impl Fn(T) -> A,
+    pick: impl Fn(A, bool) -> A,
+    add: impl Fn(A, A) -> A,
+) -> A {
+    let mut l = [zero; N];
+    let n = xs.len() / N * N;
+    match keep {
+        None => {
+            add_lanes(&mut l, xs, |a, x| add(a, f(x)));
+        }
+        Some(k) => {
+            for (c, kc) in xs[..n].chunks_exact(N).zip(k[..n].chunks_exact(N)) {
+                for j in 0..N {
+                    l[j] = add(l[j], pick(f(c[j]), kc[j]));
+                }
+            }
+        }
+    }
+    let mut s = merge_lanes(l, &add);
+    for (i, &x) in xs.iter().enumerate().skip(n) {
+        if keep.is_none_or(|k| k[i]) {
+            s = add(s, f(x));
+        }
+    }
+    s
+}
+
+/// The accumulator of a whole chunk of a column (every row selected, none null) from the
+/// chunk's statistics or a block-wise scan, without decoding the chunk into one buffer.
+/// `None` when that cannot be exact (a 64-bit integer sum that might wrap): then the caller
+/// decodes the rows.
+pub(super) fn chunk_acc(col: &Column, c: usize, mm: bool) -> Result<Option<Acc>> {
+    fn float<T: Element<Acc = f64> + Widen>(s: &Stats<T>) -> Acc {
+        Acc {
+            count: s.count as u64,
+            fsum: s.sum,
+            min: s.min.map(Widen::wf),
+            max: s.max.map(Widen::wf),
+            ..Acc::default()
+        }
+    }
+    /// `limit`: the largest exact |sum| of the wrapping accumulator (64-bit types only).
+    fn int<T: Element + Widen>(s: &Stats<T>, sum: i128, limit: Option<i128>) -> Option<Acc> {
+        if let Some(limit) = limit {
+            let m = s
+                .min
+                .map_or(0, |v| v.wide().abs())
+                .max(s.max.map_or(0, |v| v.wide().abs()));
+            if m.checked_mul(i128::try_from(s.count).ok()?)? > limit {
+                return None;
+            }
+        }
+        Some(Acc {
+            count: s.count as u64,
+            isum: sum,
+            imin: s.min.map(Widen::wide),
+            imax: s.max.map(Widen::wide),
+            ..Acc::default()
+        })
+    }
+    let i64max = Some(i128::from(i64::MAX));
+    let u64max = Some(i128::from(u64::MAX));
+    fn small<T: Element + Widen>(s: Stats<T>) -> Option<Acc>
+    where
+        i128: From<T::Acc>,
+    {
+        int(&s, i128::from(s.sum), None)
+    }
+    Ok(match &col.data {
+        Data::F32(a) => Some(float(&a.chunk_stats(c, mm)?)),
+        Data::F64(a) => Some(float(&a.chunk_stats(c, mm)?)),
+        // Sums of values up to 32 bits cannot wrap within a chunk.
+        Data::Bool(a) => small(a.chunk_stats(c, mm)?),
+        Data::I8(a) => small(a.chunk_stats(c, mm)?),
+        Data::I16(a) => small(a.chunk_stats(c, mm)?),
+        Data::I32(a) => small(a.chunk_stats(c, mm)?),
+        Data::U8(a) => small(a.chunk_stats(c, mm)?),
+        Data::U16(a) => small(a.chunk_stats(c, mm)?),
+        Data::U32(a) => small(a.chunk_stats(c, mm)?),
+        Data::I64(a) => a
+            .chunk_stats(c, true)
+            .map(|s| int(&s, i128::from(s.sum), i64max))?,
+        Data::Timestamp(a, _) => a
+            .chunk_stats(c, true)
+            .map(|s| int(&s, i128::from(s.sum), i64max))?,
+        Data::U64(a) => a
+            .chunk_stats(c, true)
+            .map(|s| int(&s, i128::from(s.sum), u64max))?,
+        Data::Utf8(_) => None,
+    })
+}
