@@ -281,7 +281,7 @@ fn import_header_only_file_makes_columns_without_rows() {
     ok(d, &["import", "h.csv", "t"], None);
     let t = table(d, "t");
     assert_eq!(t.len(), 0);
-    let names: Vec<&str> = t.schema().fields.iter().map(|f| f.name.as_str()).collect::<Vec<_>>();
+    let names: Vec<String> = t.schema().fields.into_iter().map(|f| f.name).collect();
     assert_eq!(names, ["a", "b", "c"]);
     ok(d, &["import", "h.csv", "s", "--schema", "a:i64,b:f64,c:utf8"], None);
     assert_eq!(
@@ -338,4 +338,36 @@ fn csv_wide_file_batches_follow_bytes_not_columns() {
     }
     assert_eq!(rows, nrows);
     assert!(batches >= 2, "{batches} batches");
+}
+
+#[test]
+fn import_malformed_ipc_and_parquet_are_errors_that_leave_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let saved = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/fuzz-regressions");
+    // A record batch claiming a 2^62-byte body aborted the process; a negative one panicked.
+    for (name, file) in [
+        ("huge.arrows", "import_ipc-body-length-2-pow-62.bin"),
+        ("neg.arrows", "import_ipc-negative-body-length.bin"),
+    ] {
+        std::fs::copy(saved.join(file), d.join(name)).unwrap();
+        fails(d, &["import", name, "t"], None, &[name, "body"]);
+    }
+    // A Parquet file cut short.
+    std::fs::write(d.join("s.csv"), rows_csv(100)).unwrap();
+    ok(d, &["import", "s.csv", "s"], None);
+    ok(d, &["export", "s", "s.parquet"], None);
+    let pq = std::fs::read(d.join("s.parquet")).unwrap();
+    std::fs::write(d.join("cut.parquet"), &pq[..pq.len() / 2]).unwrap();
+    fails(d, &["import", "cut.parquet", "t"], None, &["cut.parquet"]);
+    // No table and no staging folder left behind.
+    let mut left: Vec<String> = std::fs::read_dir(d)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    left.sort();
+    assert_eq!(
+        left,
+        ["cut.parquet", "huge.arrows", "neg.arrows", "s", "s.csv", "s.parquet"]
+    );
 }

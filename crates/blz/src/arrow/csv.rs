@@ -259,6 +259,8 @@ pub fn open_csv_reader(
     let mut input = input;
     // A UTF-8 byte order mark is not part of the first name.
     if head.starts_with(b"\xEF\xBB\xBF") {
+        // The head is read again first, so the buffer holds at least these 3 bytes.
+        input.fill_buf().map_err(|e| Error::io(path, "read", e))?;
         input.consume(3);
     }
     let mut r = CsvReader {

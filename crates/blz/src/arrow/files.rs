@@ -1,7 +1,7 @@
 //! File formats: detection, Parquet and Arrow IPC readers and writers, shared output helpers.
 
 use std::fs::{File, OpenOptions};
-use std::io::{BufReader, BufWriter, Read, Write};
+use std::io::{BufRead, BufReader, BufWriter, Read, Write};
 use std::path::Path;
 
 use arrow_array::{RecordBatch, RecordBatchReader};
@@ -244,6 +244,15 @@ pub fn open_ipc(path: impl AsRef<Path>) -> Result<Box<dyn RecordBatchReader + Se
         let mut magic = [0u8; 8];
         f.read_exact(&mut magic)
             .map_err(|e| Error::io(path, "read", e))?;
+        // Writers may pad further to their alignment (arrow-rs to 64 bytes): zero words, which
+        // no message starts with.
+        for _ in 0..7 {
+            let buf = f.fill_buf().map_err(|e| Error::io(path, "read", e))?;
+            if buf.len() < 8 || buf[..8] != [0; 8] {
+                break;
+            }
+            f.consume(8);
+        }
     }
     Ok(Box::new(ipc::IpcReader::new(f, path, file)?))
 }

@@ -13,6 +13,7 @@
 //! a stream: a file must reach the end-of-stream marker (a truncated file is an error), a
 //! stream may also end at a message boundary (as arrow-rs and pyarrow allow).
 
+use std::collections::VecDeque;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -38,10 +39,17 @@ pub(crate) struct IpcReader<R> {
     label: PathBuf,
     decoder: StreamDecoder,
     schema: SchemaRef,
+    /// Batches decoded, not yet yielded.
+    ready: VecDeque<RecordBatch>,
     /// A file must end with the end-of-stream marker; a stream may end at a message boundary.
     file: bool,
+    /// The end of the stream was reached (and handed to the decoder).
+    ended: bool,
     done: bool,
 }
+
+/// The end-of-stream marker: a continuation word and a zero length.
+const EOS: [u8; 8] = [0xFF, 0xFF, 0xFF, 0xFF, 0, 0, 0, 0];
 
 fn bad(label: &Path, what: impl Into<String>) -> Error {
     Error::Arrow {
@@ -70,30 +78,36 @@ impl<R: Read> IpcReader<R> {
             label: label.to_owned(),
             decoder: StreamDecoder::new(),
             schema: std::sync::Arc::new(arrow_schema::Schema::empty()),
+            ready: VecDeque::new(),
             file,
+            ended: false,
             done: false,
         };
-        match r.next_message()? {
-            Some((MessageHeader::Schema, _)) => {}
-            Some((other, _)) => {
-                return Err(bad(
-                    label,
-                    format!("the first message is a {other:?}, not the schema"),
-                ));
-            }
-            None => return Err(bad(label, "no schema message (the input is empty)")),
-        }
-        r.schema = r
-            .decoder
-            .schema()
-            .ok_or_else(|| bad(label, "the schema message does not decode"))?;
+        let Some((meta, frame)) = r.read_message()? else {
+            return Err(bad(label, "no schema message (the input is empty)"));
+        };
+        let message = root_as_message(&meta)
+            .map_err(|e| bad(label, format!("a message header does not decode: {e}")))?;
+        let Some(fb) = message.header_as_schema() else {
+            return Err(bad(
+                label,
+                format!(
+                    "the first message is a {:?}, not the schema",
+                    message.header_type()
+                ),
+            ));
+        };
+        r.schema = std::sync::Arc::new(super::guard(label, || {
+            arrow_ipc::convert::fb_to_schema(fb)
+        })?);
+        r.feed(frame)?;
         Ok(r)
     }
 
-    /// Reads one message, checks it and feeds it to the decoder; `None` at the end of the
-    /// stream. A record batch the decoder completes is left in it (see `next_batch`).
+    /// Reads one message, checked: its metadata and its whole frame (prefix, metadata, body);
+    /// `None` at the end of the stream.
     #[expect(clippy::type_complexity, reason = "a private helper")]
-    fn next_message(&mut self) -> Result<Option<(MessageHeader, Option<RecordBatch>)>> {
+    fn read_message(&mut self) -> Result<Option<(Vec<u8>, Vec<u8>)>> {
         let label = self.label.clone();
         let prefix = read_up_to(&mut self.input, 4, &label)?;
         if prefix.is_empty() && !self.file {
@@ -145,26 +159,45 @@ impl<R: Read> IpcReader<R> {
             ));
         }
         check_buffers(&message, body_len, &body).map_err(|e| bad(&label, e))?;
-        let header = message.header_type();
         frame.extend_from_slice(&meta);
         frame.extend_from_slice(&body);
-        let mut buf = Buffer::from_vec(frame);
+        Ok(Some((meta, frame)))
+    }
+
+    /// Hands bytes to the decoder and queues the batches it completes.
+    fn feed(&mut self, bytes: Vec<u8>) -> Result<()> {
+        let label = self.label.clone();
+        let mut buf = Buffer::from_vec(bytes);
         let decoder = &mut self.decoder;
-        let batch = super::guard(&label, || decoder.decode(&mut buf))?
-            .map_err(|e| from_arrow_error(e, format!("reading {}", label.display())))?;
-        Ok(Some((header, batch)))
+        let ready = &mut self.ready;
+        super::guard(&label, || {
+            while !buf.is_empty() {
+                if let Some(b) = decoder.decode(&mut buf)? {
+                    ready.push_back(b);
+                }
+            }
+            Ok::<_, ArrowError>(())
+        })?
+        .map_err(|e| from_arrow_error(e, format!("reading {}", label.display())))
     }
 
     /// The next record batch; `None` at the end of the stream.
     fn next_batch(&mut self) -> Result<Option<RecordBatch>> {
         loop {
-            match self.next_message()? {
-                None => return Ok(None),
-                Some((_, Some(b))) => return Ok(Some(b)),
-                Some((MessageHeader::Schema, None)) => {
-                    return Err(bad(&self.label, "a second schema message"));
+            if let Some(b) = self.ready.pop_front() {
+                return Ok(Some(b));
+            }
+            if self.ended {
+                return Ok(None);
+            }
+            match self.read_message()? {
+                Some((_, frame)) => self.feed(frame)?,
+                None => {
+                    // A message without a body is decoded when the next bytes arrive: the
+                    // end-of-stream marker completes it.
+                    self.ended = true;
+                    self.feed(EOS.to_vec())?;
                 }
-                Some(_) => {}
             }
         }
     }
