@@ -145,7 +145,11 @@ fn import_csv_from_fifo_keeps_every_row() {
 fn import_tsv_and_semicolons_split_columns() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    std::fs::write(d.join("a.tsv"), "year\tmonth\tname\n2013\t1\tx y\n2014\t2\tz\n").unwrap();
+    std::fs::write(
+        d.join("a.tsv"),
+        "year\tmonth\tname\n2013\t1\tx y\n2014\t2\tz\n",
+    )
+    .unwrap();
     ok(d, &["import", "a.tsv", "tsv"], None);
     let t = table(d, "tsv");
     assert_eq!(t.ncols(), 3);
@@ -160,9 +164,16 @@ fn import_tsv_and_semicolons_split_columns() {
     // Asked for: `--delimiter`, by character or `tab`.
     std::fs::write(d.join("pipe.txt"), "a|b\n1|x,y\n").unwrap();
     ok(d, &["import", "pipe.txt", "pipe", "--delimiter", "|"], None);
-    assert_eq!(table(d, "pipe").value("b", 0).unwrap(), Value::Str("x,y".into()));
+    assert_eq!(
+        table(d, "pipe").value("b", 0).unwrap(),
+        Value::Str("x,y".into())
+    );
     std::fs::write(d.join("tabs.csv"), "a\tb\n1\t2\n").unwrap();
-    ok(d, &["import", "-", "tabs", "--delimiter", "tab"], Some(b"a\tb,c\n1\t2\n".to_vec()));
+    ok(
+        d,
+        &["import", "-", "tabs", "--delimiter", "tab"],
+        Some(b"a\tb,c\n1\t2\n".to_vec()),
+    );
     assert_eq!(types(&table(d, "tabs")).len(), 2);
     let out = blz(d, &["import", "a.tsv", "bad", "--delimiter", "ab"], None);
     assert_eq!(out.status.code(), Some(2), "{}", show(&[], &out));
@@ -172,16 +183,34 @@ fn import_tsv_and_semicolons_split_columns() {
 fn import_schema_date_refuses_a_time_of_day() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    std::fs::write(d.join("d.csv"), "id,day\n1,2024-01-02\n2,2024-01-03T10:30:00\n").unwrap();
+    std::fs::write(
+        d.join("d.csv"),
+        "id,day\n1,2024-01-02\n2,2024-01-03T10:30:00\n",
+    )
+    .unwrap();
     fails(
         d,
         &["import", "d.csv", "t", "--schema", "id:i64,day:date"],
         None,
-        &["d.csv", "line 3", "\"day\"", "2024-01-03T10:30:00", "no time of day"],
+        &[
+            "d.csv",
+            "line 3",
+            "\"day\"",
+            "2024-01-03T10:30:00",
+            "no time of day",
+        ],
     );
     assert!(!d.join("t").exists());
-    std::fs::write(d.join("ok.csv"), "id,day\n1,2024-01-02\n2,2024-01-03 00:00\n").unwrap();
-    ok(d, &["import", "ok.csv", "t", "--schema", "id:i64,day:date"], None);
+    std::fs::write(
+        d.join("ok.csv"),
+        "id,day\n1,2024-01-02\n2,2024-01-03 00:00\n",
+    )
+    .unwrap();
+    ok(
+        d,
+        &["import", "ok.csv", "t", "--schema", "id:i64,day:date"],
+        None,
+    );
     assert_eq!(
         table(d, "t").value("day", 1).unwrap(),
         Value::Timestamp(19_725 * 86_400, blz::TimeUnit::Second)
@@ -207,10 +236,21 @@ fn import_integers_beyond_i64_stay_exact() {
         d,
         &["import", "big.csv", "big"],
         None,
-        &["big.csv", "line 3", "\"id\"", "18446744073709551616", "--schema"],
+        &[
+            "big.csv",
+            "line 3",
+            "\"id\"",
+            "18446744073709551616",
+            "--schema",
+        ],
     );
     std::fs::write(d.join("mixed.csv"), "id\n-1\n18446744073709551615\n").unwrap();
-    fails(d, &["import", "mixed.csv", "mixed"], None, &["line 3", "--schema"]);
+    fails(
+        d,
+        &["import", "mixed.csv", "mixed"],
+        None,
+        &["line 3", "--schema"],
+    );
     assert!(!d.join("big").exists() && !d.join("mixed").exists());
 }
 
@@ -283,7 +323,11 @@ fn import_header_only_file_makes_columns_without_rows() {
     assert_eq!(t.len(), 0);
     let names: Vec<String> = t.schema().fields.into_iter().map(|f| f.name).collect();
     assert_eq!(names, ["a", "b", "c"]);
-    ok(d, &["import", "h.csv", "s", "--schema", "a:i64,b:f64,c:utf8"], None);
+    ok(
+        d,
+        &["import", "h.csv", "s", "--schema", "a:i64,b:f64,c:utf8"],
+        None,
+    );
     assert_eq!(
         types(&table(d, "s")),
         [
@@ -293,7 +337,12 @@ fn import_header_only_file_makes_columns_without_rows() {
         ]
     );
     std::fs::write(d.join("empty.csv"), "").unwrap();
-    fails(d, &["import", "empty.csv", "e"], None, &["empty.csv", "empty"]);
+    fails(
+        d,
+        &["import", "empty.csv", "e"],
+        None,
+        &["empty.csv", "empty"],
+    );
 }
 
 #[test]
@@ -368,6 +417,13 @@ fn import_malformed_ipc_and_parquet_are_errors_that_leave_nothing() {
     left.sort();
     assert_eq!(
         left,
-        ["cut.parquet", "huge.arrows", "neg.arrows", "s", "s.csv", "s.parquet"]
+        [
+            "cut.parquet",
+            "huge.arrows",
+            "neg.arrows",
+            "s",
+            "s.csv",
+            "s.parquet"
+        ]
     );
 }

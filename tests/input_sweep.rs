@@ -152,7 +152,10 @@ fn sample_batch(n: usize) -> RecordBatch {
         ("f", Arc::new(Float64Array::from(f)) as ArrayRef),
         ("s", Arc::new(StringArray::from(s)) as ArrayRef),
         ("b", Arc::new(BooleanArray::from(b)) as ArrayRef),
-        ("t", Arc::new(TimestampMicrosecondArray::from(t)) as ArrayRef),
+        (
+            "t",
+            Arc::new(TimestampMicrosecondArray::from(t)) as ArrayRef,
+        ),
     ])
     .unwrap()
 }
@@ -205,10 +208,16 @@ fn csv_seeds() -> Vec<Vec<u8>> {
 
 fn b2frame_seeds() -> Vec<Vec<u8>> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/b2frame");
-    ["schunk_i8", "b2nd_f8", "b2nd_S6", "b2nd_i4_zstd", "b2nd_2d_tiles"]
-        .iter()
-        .map(|n| std::fs::read(dir.join(format!("{n}.b2frame"))).unwrap())
-        .collect()
+    [
+        "schunk_i8",
+        "b2nd_f8",
+        "b2nd_S6",
+        "b2nd_i4_zstd",
+        "b2nd_2d_tiles",
+    ]
+    .iter()
+    .map(|n| std::fs::read(dir.join(format!("{n}.b2frame"))).unwrap())
+    .collect()
 }
 
 fn bcolz_template() -> PathBuf {
@@ -251,7 +260,11 @@ fn input_sweep_mutated_files_never_panic() {
         for (s, seed) in seeds.iter().enumerate() {
             // The seed itself reads.
             assert!(read(seed).is_ok(), "{name} seed {s} does not read");
-            let per = if *name == "parquet" { 3 * PER_SEED } else { PER_SEED };
+            let per = if *name == "parquet" {
+                3 * PER_SEED
+            } else {
+                PER_SEED
+            };
             let mut rng = Rng(0xB12 ^ ((k as u64) << 32) ^ s as u64);
             for case in 0..per {
                 let mut m = mutate(seed, &mut rng);
@@ -313,5 +326,9 @@ fn input_fuzz_regressions_replay() {
         assert!(r.is_ok(), "{name} panics");
         replayed += 1;
     }
-    assert!(replayed > 0, "no import_* regression inputs in {}", dir.display());
+    assert!(
+        replayed > 0,
+        "no import_* regression inputs in {}",
+        dir.display()
+    );
 }

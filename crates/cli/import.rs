@@ -101,9 +101,7 @@ fn parse_delimiter(s: &str) -> std::result::Result<u8, String> {
         "tab" | "\\t" | "\t" => b'\t',
         _ if s.len() == 1 && s.is_ascii() => s.as_bytes()[0],
         _ => {
-            return Err(format!(
-                "expected one ASCII character or `tab`, got {s:?}"
-            ));
+            return Err(format!("expected one ASCII character or `tab`, got {s:?}"));
         }
     };
     if matches!(b, b'"' | b'\n' | b'\r') {
@@ -222,9 +220,7 @@ fn open_input(args: &Args) -> Result<Input> {
         let ipc_stream = FileFormat::sniff_bytes(&head) == Some(FileFormat::IpcStream);
         return Ok(match format {
             InFormat::Csv => Input::Arrow(Box::new(open_csv_input(args, Some(input), label)?)),
-            InFormat::Ipc if ipc_stream => {
-                Input::Arrow(blz::arrow::open_ipc_reader(input, label)?)
-            }
+            InFormat::Ipc if ipc_stream => Input::Arrow(blz::arrow::open_ipc_reader(input, label)?),
             other => bail!(
                 "{} is a stream (standard input, a pipe or a FIFO); {} input needs a file it                  can seek in: save it to a file first (CSV and Arrow IPC streams read from a                  stream)",
                 label.display(),

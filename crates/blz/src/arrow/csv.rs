@@ -465,16 +465,18 @@ impl CsvReader {
         }
         let mut fields = Vec::with_capacity(names.len());
         for (n, k) in names.iter().zip(&kinds) {
-            let dt = k.data_type(n).map_err(|(line, value, problem)| match problem {
-                Some(p) => record_error(&self.path, line, p),
-                None => Error::Csv {
-                    path: self.path.clone(),
-                    line,
-                    column: n.clone(),
-                    value,
-                    expected: "a date or date-time that exists".to_owned(),
-                },
-            })?;
+            let dt = k
+                .data_type(n)
+                .map_err(|(line, value, problem)| match problem {
+                    Some(p) => record_error(&self.path, line, p),
+                    None => Error::Csv {
+                        path: self.path.clone(),
+                        line,
+                        column: n.clone(),
+                        value,
+                        expected: "a date or date-time that exists".to_owned(),
+                    },
+                })?;
             fields.push(Field::new(n, dt, true));
         }
         Ok(Arc::new(Schema::new(fields)))

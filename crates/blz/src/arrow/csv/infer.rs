@@ -290,10 +290,18 @@ mod tests {
             "2024-01-01 10:60",
             "2024-01-01T10:00:60",
         ] {
-            assert_eq!(parse_ts(bad, TimeUnit::Second), Err(TsError::Invalid), "{bad}");
+            assert_eq!(
+                parse_ts(bad, TimeUnit::Second),
+                Err(TsError::Invalid),
+                "{bad}"
+            );
         }
         for text in ["2024-01-01x", "hello", "2024/01/01", "2024-01-01T1:00"] {
-            assert_eq!(parse_ts(text, TimeUnit::Second), Err(TsError::Shape), "{text}");
+            assert_eq!(
+                parse_ts(text, TimeUnit::Second),
+                Err(TsError::Shape),
+                "{text}"
+            );
         }
         assert_eq!(parse_date("2024-01-02 00:00"), Some(19_724));
         assert_eq!(parse_date("2024-01-02T10:30"), None);
@@ -323,7 +331,10 @@ mod tests {
             ty(&["1.5", "9007199254740993"]),
             Err((3, "9007199254740993".into()))
         );
-        assert_eq!(ty(&["2024-01-01", "2024-02-30"]), Err((3, "2024-02-30".into())));
+        assert_eq!(
+            ty(&["2024-01-01", "2024-02-30"]),
+            Err((3, "2024-02-30".into()))
+        );
         assert_eq!(ty(&["x", "2024-02-30"]), Ok(DataType::Utf8));
     }
 

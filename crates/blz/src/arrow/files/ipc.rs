@@ -208,9 +208,9 @@ impl<R: Read> IpcReader<R> {
 fn check_buffers(message: &Message<'_>, body_len: u64, body: &[u8]) -> Result<(), String> {
     let batch = match message.header_type() {
         MessageHeader::RecordBatch => message.header_as_record_batch(),
-        MessageHeader::DictionaryBatch => message
-            .header_as_dictionary_batch()
-            .and_then(|d| d.data()),
+        MessageHeader::DictionaryBatch => {
+            message.header_as_dictionary_batch().and_then(|d| d.data())
+        }
         _ => return Ok(()),
     };
     let Some(batch) = batch else {
