@@ -85,7 +85,9 @@ fn check_rows(t: &CTable, n: usize) {
     assert_eq!(t.ncols(), 3);
     assert_eq!(t.value("id", 0).unwrap(), Value::Int(0));
     assert_eq!(t.value("id", n - 1).unwrap(), Value::Int(n as i64 - 1));
-    assert_eq!(t.value("x", 1).unwrap(), Value::Float(1.5));
+    if n > 1 {
+        assert_eq!(t.value("x", 1).unwrap(), Value::Float(1.5));
+    }
 }
 
 #[test]
@@ -270,7 +272,7 @@ fn import_dates_that_do_not_exist_are_errors() {
     for i in 0..20_000 {
         s.push_str(&format!("{i},2024-01-01T00:00:00\n"));
     }
-    s.push_str("x,2023-02-29T12:00:00\n");
+    s.push_str("20000,2023-02-29T12:00:00\n");
     std::fs::write(d.join("late.csv"), s).unwrap();
     fails(
         d,

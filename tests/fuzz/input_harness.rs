@@ -102,7 +102,12 @@ pub(crate) fn read_ipc(data: &[u8]) -> Result<usize, String> {
     let _ = blz::arrow::open_ipc_reader(std::io::Cursor::new(data.to_vec()), "in.arrows")
         .map_err(|e| e.to_string())
         .and_then(drain_arrow);
-    read_arrow_file(data, "in.arrow")
+    let name = if data.starts_with(&[0xFF; 4]) {
+        "in.arrows"
+    } else {
+        "in.arrow"
+    };
+    read_arrow_file(data, name)
 }
 
 /// A python-blosc2 frame input.

@@ -211,7 +211,6 @@ impl Infer {
     /// The column's type, or what is wrong with its values: integers that fit no integer type
     /// (or a float column's integers that an `f64` would round), and date-like fields that name
     /// no date (`Err((line, value, problem))`, the problem `None` for a bad timestamp).
-    #[expect(clippy::type_complexity, reason = "a private helper's error triple")]
     pub(crate) fn data_type(
         &self,
         column: &str,

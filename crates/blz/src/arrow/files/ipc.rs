@@ -106,7 +106,6 @@ impl<R: Read> IpcReader<R> {
 
     /// Reads one message, checked: its metadata and its whole frame (prefix, metadata, body);
     /// `None` at the end of the stream.
-    #[expect(clippy::type_complexity, reason = "a private helper")]
     fn read_message(&mut self) -> Result<Option<(Vec<u8>, Vec<u8>)>> {
         let label = self.label.clone();
         let prefix = read_up_to(&mut self.input, 4, &label)?;
