@@ -213,7 +213,7 @@ fn b2frame_seeds() -> Vec<Vec<u8>> {
         "b2nd_f8",
         "b2nd_S6",
         "b2nd_i4_zstd",
-        "b2nd_2d_tiles",
+        "b2nd_u2",
     ]
     .iter()
     .map(|n| std::fs::read(dir.join(format!("{n}.b2frame"))).unwrap())
