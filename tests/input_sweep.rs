@@ -208,16 +208,10 @@ fn csv_seeds() -> Vec<Vec<u8>> {
 
 fn b2frame_seeds() -> Vec<Vec<u8>> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/b2frame");
-    [
-        "schunk_i8",
-        "b2nd_f8",
-        "b2nd_S6",
-        "b2nd_i4_zstd",
-        "b2nd_u2",
-    ]
-    .iter()
-    .map(|n| std::fs::read(dir.join(format!("{n}.b2frame"))).unwrap())
-    .collect()
+    ["schunk_i8", "b2nd_f8", "b2nd_S6", "b2nd_i4_zstd", "b2nd_u2"]
+        .iter()
+        .map(|n| std::fs::read(dir.join(format!("{n}.b2frame"))).unwrap())
+        .collect()
 }
 
 fn bcolz_template() -> PathBuf {
