@@ -264,7 +264,10 @@ impl TextBatch {
 mod tests {
     use super::*;
 
-    fn split(text: &str) -> Result<Vec<(u64, Vec<String>)>, (u64, CsvProblem)> {
+    /// Records as (line, fields).
+    type Records = Vec<(u64, Vec<String>)>;
+
+    fn split(text: &str) -> Result<Records, (u64, CsvProblem)> {
         // A tiny buffer, so records cross buffer boundaries.
         let r = std::io::BufReader::with_capacity(3, text.as_bytes());
         let mut s = Splitter::new(r, b',');
