@@ -687,7 +687,14 @@ fn csv_bad_field_names_file_line_and_column() {
     let p = write(&dir, "short.csv", "a,b\n1,2\n3\n");
     assert!(matches!(
         import(&p, &CsvOptions::default()),
-        Err(Error::Arrow { .. })
+        Err(Error::CsvRecord {
+            line: 3,
+            problem: blz::arrow::CsvProblem::FieldCount {
+                expected: 2,
+                got: 1
+            },
+            ..
+        })
     ));
 }
 

@@ -201,9 +201,43 @@ fn check_answer(dir: &Path, q: &Value, stats: bool) -> Result<(), String> {
     Ok(())
 }
 
+/// Queries of answers.json that need parts of the query language not built yet (issue 17:
+/// group-by on several keys, `--order-by`, `--select` expressions and aliases,
+/// `count(distinct)`, aggregates over expressions). Each must still fail today, so the list
+/// shrinks as those land: a query that starts to pass fails the test until it leaves the list.
+const PENDING: &[&str] = &[
+    "agg_expr_filtered",
+    "agg_expr_grouped",
+    "agg_mean_diff",
+    "agg_sum_product",
+    "by_dest_top",
+    "by_month_origin",
+    "by_origin_carrier",
+    "by_origin_dest_top",
+    "by_two_keys_nulls",
+    "distinct_grouped",
+    "distinct_int",
+    "distinct_text",
+    "empty_sum_of_expression",
+    "int_big_sum",
+    "int_big_sum_grouped",
+    "order_alias",
+    "order_bottom_arr",
+    "order_by_aggregate",
+    "order_desc_nulls_last",
+    "order_expression",
+    "order_limit_past_end",
+    "order_no_limit",
+    "order_nulls_first",
+    "order_text_desc",
+    "order_top_delays",
+    "select_alias",
+    "select_arith",
+];
+
 /// Every query of tests/data/nycflights/answers.json (made by make.py from DuckDB) gives
-/// DuckDB's answer, with the chunk statistics and without them. All queries run, and every
-/// failure is listed, before the test fails.
+/// DuckDB's answer, with the chunk statistics and without them, except the [`PENDING`] ones,
+/// which must still fail. All queries run, and every failure is listed, before the test fails.
 #[test]
 fn cli_table_query_matches_duckdb() {
     let tmp = flights_table();
@@ -216,13 +250,28 @@ fn cli_table_query_matches_duckdb() {
     );
     let mut failures = Vec::new();
     for q in queries {
+        let name = q["name"].as_str().unwrap();
+        let pending = PENDING.contains(&name);
+        let mut ok = true;
         for stats in [true, false] {
             if let Err(e) = check_answer(tmp.path(), q, stats) {
-                failures.push(e);
+                ok = false;
+                if !pending {
+                    failures.push(e);
+                }
                 // One report per query is enough.
                 break;
             }
         }
+        if ok && pending {
+            failures.push(format!("{name}: passes now; remove it from PENDING"));
+        }
+    }
+    for p in PENDING {
+        assert!(
+            queries.iter().any(|q| q["name"] == *p),
+            "PENDING names {p}, which answers.json does not hold"
+        );
     }
     assert!(
         failures.is_empty(),

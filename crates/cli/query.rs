@@ -207,7 +207,8 @@ fn execute(t: &CTable, args: &Args, out: impl Write) -> Result<()> {
 
 /// Streams the matching rows (the chosen columns, or all).
 fn rows(q: &Query<'_>, select: &[String], format: Format, out: impl Write) -> Result<()> {
-    let cols: Vec<&str> = select.iter().map(String::as_str).collect();
+    // `--select "carrier, flight"`: spaces after the commas are not part of the names.
+    let cols: Vec<&str> = select.iter().map(|s| s.trim()).collect();
     let batches = q.record_batches((!cols.is_empty()).then_some(&cols[..]), BATCH_ROWS)?;
     let names = batches
         .schema()

@@ -67,11 +67,13 @@ pub use parquet;
 use arrow_array::RecordBatchReader;
 use arrow_array::ffi_stream::FFI_ArrowArrayStream;
 
-pub use csv::{CsvOptions, CsvReader, DEFAULT_NULL_VALUES, export_csv, open_csv};
+pub use csv::{
+    CsvOptions, CsvProblem, CsvReader, DEFAULT_NULL_VALUES, export_csv, open_csv, open_csv_reader,
+};
 pub use export::TableBatches;
 pub use files::{
     FileFormat, WriteOptions, export, export_ipc, export_ipc_stream, export_to_writer, open,
-    open_ipc,
+    open_ipc, open_ipc_reader,
 };
 #[cfg(feature = "parquet")]
 pub use files::{export_parquet, open_parquet};

@@ -203,6 +203,18 @@ pub enum Error {
         /// The column's type.
         expected: String,
     },
+    /// A CSV input whose shape is wrong (an unclosed quote, a record with the wrong number of
+    /// fields, text that is not UTF-8, integers no column type holds).
+    #[cfg(feature = "arrow")]
+    #[error("{}: line {line}: {problem}", .path.display())]
+    CsvRecord {
+        /// The file.
+        path: std::path::PathBuf,
+        /// Line of the problem (1-based; for an unclosed quote, where it opens).
+        line: u64,
+        /// What is wrong.
+        problem: crate::arrow::CsvProblem,
+    },
     /// A file whose contents are not the format its extension (or the caller) says.
     #[cfg(feature = "arrow")]
     #[error("{}: expected a {expected} file, found {found}", .path.display())]

@@ -9,7 +9,7 @@
 //! - [`BcolzSource`]: a bcolz carray (one column, named after the directory) or ctable (its
 //!   columns, in its order).
 //! - [`B2FrameSource`]: a python-blosc2 frame (one column, named after the file stem).
-//! - [`Source`], [`detect`], [`SourceFormat`]: either, recognised by content.
+//! - [`Source`], [`detect`], [`detect_bytes`], [`SourceFormat`]: either, recognised by content.
 //! - [`ImportError`]: what can be wrong, inside [`Error::Import`].
 //!
 //! numpy types map to blz types as follows: `bool` -> `bool`; `int8..int64`, `uint8..uint64`,
@@ -71,6 +71,13 @@ pub fn detect(path: impl AsRef<Path>) -> Option<SourceFormat> {
     std::fs::File::open(path)
         .and_then(|mut f| f.read_exact(&mut start))
         .ok()?;
+    detect_bytes(&start)
+}
+
+/// Recognises a python-blosc2 frame by its first bytes (at least 10; a bcolz input is a
+/// directory, never a stream).
+pub fn detect_bytes(head: &[u8]) -> Option<SourceFormat> {
+    let start = head.get(..10)?;
     (start[0] & 0xf0 == 0x90 && &start[1..] == b2frame::MAGIC).then_some(SourceFormat::B2Frame)
 }
 

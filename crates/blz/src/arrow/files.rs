@@ -1,15 +1,70 @@
 //! File formats: detection, Parquet and Arrow IPC readers and writers, shared output helpers.
 
 use std::fs::{File, OpenOptions};
-use std::io::{BufReader, BufWriter, Read, Write};
+use std::io::{BufRead, BufReader, BufWriter, Read, Write};
 use std::path::Path;
 
 use arrow_array::{RecordBatch, RecordBatchReader};
 use arrow_schema::ArrowError;
 
 use super::csv::{CsvOptions, open_csv, write_csv};
-use super::import::from_arrow_error;
+use super::import::{from_arrow_error, to_arrow_error};
 use crate::error::{Error, Result};
+
+mod ipc;
+
+/// Runs `f`, turning a panic inside it (a dependency's reader on a malformed file) into an
+/// error naming the file, so a bad input never takes the process down.
+pub(crate) fn guard<T>(label: &Path, f: impl FnOnce() -> T) -> Result<T> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|payload| {
+        let what = payload
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown".to_owned());
+        Error::Arrow {
+            context: format!("reading {}", label.display()),
+            source: ArrowError::ExternalError(
+                format!("the file is malformed (the reader failed: {what})").into(),
+            ),
+        }
+    })
+}
+
+/// A record batch reader whose every step runs under [`guard`].
+#[cfg(feature = "parquet")]
+struct Guarded {
+    inner: Box<dyn RecordBatchReader + Send>,
+    label: std::path::PathBuf,
+    done: bool,
+}
+
+#[cfg(feature = "parquet")]
+impl Iterator for Guarded {
+    type Item = std::result::Result<RecordBatch, ArrowError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        let inner = &mut self.inner;
+        let item = match guard(&self.label, || inner.next()) {
+            Ok(item) => item,
+            Err(e) => Some(Err(to_arrow_error(e))),
+        };
+        if !matches!(item, Some(Ok(_))) {
+            self.done = true;
+        }
+        item
+    }
+}
+
+#[cfg(feature = "parquet")]
+impl RecordBatchReader for Guarded {
+    fn schema(&self) -> arrow_schema::SchemaRef {
+        self.inner.schema()
+    }
+}
 
 /// A file format blz reads and writes through Arrow.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -56,8 +111,12 @@ impl FileFormat {
                 Err(e) => return Err(Error::io(path, "read", e)),
             }
         }
-        let head = &head[..n];
-        Ok(if head.starts_with(b"PAR1") {
+        Ok(FileFormat::sniff_bytes(&head[..n]))
+    }
+
+    /// The format a file's first bytes show (see [`FileFormat::sniff`]).
+    pub fn sniff_bytes(head: &[u8]) -> Option<FileFormat> {
+        if head.starts_with(b"PAR1") {
             Some(FileFormat::Parquet)
         } else if head.starts_with(b"ARROW1") {
             Some(FileFormat::Ipc)
@@ -65,7 +124,7 @@ impl FileFormat {
             Some(FileFormat::IpcStream)
         } else {
             None
-        })
+        }
     }
 
     /// The format of an existing file: its magic bytes, checked against its extension (an
@@ -95,7 +154,7 @@ impl FileFormat {
     }
 }
 
-fn mismatch(path: &Path, expected: FileFormat, found: Option<FileFormat>) -> Error {
+pub(crate) fn mismatch(path: &Path, expected: FileFormat, found: Option<FileFormat>) -> Error {
     Error::FileFormat {
         path: path.to_owned(),
         expected: expected.name(),
@@ -168,23 +227,46 @@ pub(crate) fn write_all(
     Ok(rows)
 }
 
-/// Opens an Arrow IPC file (or IPC stream) as a stream of record batches.
+/// Opens an Arrow IPC file (or IPC stream) as a stream of record batches. Every length the
+/// file declares is checked against the file before anything is allocated, and no malformed
+/// file makes the reader panic (see the `ipc` module): a bad file is an error naming it.
 ///
 /// # Errors
 /// [`Error::Io`]; [`Error::FileFormat`] when the file is not Arrow IPC; [`Error::Arrow`] if its
-/// schema does not decode.
+/// schema does not decode (later, for a batch that does not, or a truncated file).
 pub fn open_ipc(path: impl AsRef<Path>) -> Result<Box<dyn RecordBatchReader + Send>> {
     let path = path.as_ref();
     check_format(path, FileFormat::Ipc)?;
-    let f = BufReader::new(File::open(path).map_err(|e| Error::io(path, "open", e))?);
-    let ctx = || format!("reading {}", path.display());
-    if FileFormat::sniff(path)? == Some(FileFormat::IpcStream) {
-        let r = arrow_ipc::reader::StreamReader::try_new(f, None)
-            .map_err(|e| from_arrow_error(e, ctx()))?;
-        return Ok(Box::new(r));
+    let mut f = BufReader::new(File::open(path).map_err(|e| Error::io(path, "open", e))?);
+    let file = FileFormat::sniff(path)? == Some(FileFormat::Ipc);
+    if file {
+        // The file magic, padded to 8 bytes; the stream format follows.
+        let mut magic = [0u8; 8];
+        f.read_exact(&mut magic)
+            .map_err(|e| Error::io(path, "read", e))?;
+        // Writers may pad further to their alignment (arrow-rs to 64 bytes): zero words, which
+        // no message starts with.
+        for _ in 0..7 {
+            let buf = f.fill_buf().map_err(|e| Error::io(path, "read", e))?;
+            if buf.len() < 8 || buf[..8] != [0; 8] {
+                break;
+            }
+            f.consume(8);
+        }
     }
-    let r =
-        arrow_ipc::reader::FileReader::try_new(f, None).map_err(|e| from_arrow_error(e, ctx()))?;
+    Ok(Box::new(ipc::IpcReader::new(f, path, file)?))
+}
+
+/// Reads an Arrow IPC *stream* from any reader (standard input, a pipe); `label` names it in
+/// errors. Checked as [`open_ipc`] checks a file.
+///
+/// # Errors
+/// [`Error::Io`]; [`Error::Arrow`] if the schema message does not decode.
+pub fn open_ipc_reader(
+    input: impl Read + Send + 'static,
+    label: impl AsRef<Path>,
+) -> Result<Box<dyn RecordBatchReader + Send>> {
+    let r = ipc::IpcReader::new(BufReader::new(input), label.as_ref(), false)?;
     Ok(Box::new(r))
 }
 
@@ -246,7 +328,7 @@ fn parquet_error(path: &Path, verb: &str, e: parquet::errors::ParquetError) -> E
 }
 
 /// Opens a Parquet file as a stream of record batches of `batch_rows` rows; row groups are
-/// read as the batches are.
+/// read as the batches are. A malformed file is an error naming it, never a panic.
 ///
 /// # Errors
 /// [`Error::Io`]; [`Error::FileFormat`] when the file is not Parquet; [`Error::Parquet`] if its
@@ -260,12 +342,17 @@ pub fn open_parquet(
     let path = path.as_ref();
     check_format(path, FileFormat::Parquet)?;
     let f = File::open(path).map_err(|e| Error::io(path, "open", e))?;
-    let r = ParquetRecordBatchReaderBuilder::try_new(f)
-        .map_err(|e| parquet_error(path, "reading", e))?
-        .with_batch_size(batch_rows.max(1))
-        .build()
-        .map_err(|e| parquet_error(path, "reading", e))?;
-    Ok(Box::new(r))
+    let r = guard(path, || {
+        ParquetRecordBatchReaderBuilder::try_new(f)?
+            .with_batch_size(batch_rows.max(1))
+            .build()
+    })?
+    .map_err(|e| parquet_error(path, "reading", e))?;
+    Ok(Box::new(Guarded {
+        inner: Box::new(r),
+        label: path.to_owned(),
+        done: false,
+    }))
 }
 
 /// Writes a stream of record batches as a Parquet file (zstd), returns the rows written.

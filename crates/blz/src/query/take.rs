@@ -7,7 +7,7 @@ impl CTable {
     /// A new table with the rows at `idx` (in that order), all columns.
     ///
     /// Each column gathers its values and validity a chunk at a time
-    /// ([`Column::take`](crate::ctable::Column)), never decoding a chunk per row.
+    /// (`Column::take`), never decoding a chunk per row.
     ///
     /// # Errors
     /// [`Error::IndexOutOfBounds`](crate::Error::IndexOutOfBounds); decompression errors.
