@@ -82,7 +82,7 @@ fn make_table(dir: &Path, name: &str, rows: usize) -> PathBuf {
     }
     let src = format!("{name}.csv");
     std::fs::write(dir.join(&src), csv).unwrap();
-    ok(dir, &["import", &src, name, "--chunklen", "1000"]);
+    ok(dir, &["import", &src, name, "--chunklen", "1024"]);
     dir.join(name)
 }
 

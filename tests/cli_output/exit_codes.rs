@@ -15,11 +15,15 @@ fn cli_usage_errors_exit_with_2() {
         (&["export", "t", "out.xyz"], "--format"),
         (
             &["import", "t.parquet", "u", "--null-value", "NA"],
-            "--null-value apply to CSV input only",
+            "--null-value and --delimiter apply to CSV input only",
+        ),
+        (
+            &["import", "t.parquet", "u", "--delimiter", ";"],
+            "--delimiter apply to CSV input only",
         ),
         (
             &["import", "t.parquet", "u", "--schema", "id:i64"],
-            "--schema and --null-value",
+            "--schema, --null-value",
         ),
         (
             &["import", "t.csv", "u", "--schema", "id"],
