@@ -205,35 +205,7 @@ fn check_answer(dir: &Path, q: &Value, stats: bool) -> Result<(), String> {
 /// group-by on several keys, `--order-by`, `--select` expressions and aliases,
 /// `count(distinct)`, aggregates over expressions). Each must still fail today, so the list
 /// shrinks as those land: a query that starts to pass fails the test until it leaves the list.
-const PENDING: &[&str] = &[
-    "agg_expr_filtered",
-    "agg_expr_grouped",
-    "agg_mean_diff",
-    "agg_sum_product",
-    "by_dest_top",
-    "by_month_origin",
-    "by_origin_carrier",
-    "by_origin_dest_top",
-    "by_two_keys_nulls",
-    "distinct_grouped",
-    "distinct_int",
-    "distinct_text",
-    "empty_sum_of_expression",
-    "int_big_sum",
-    "int_big_sum_grouped",
-    "order_alias",
-    "order_bottom_arr",
-    "order_by_aggregate",
-    "order_desc_nulls_last",
-    "order_expression",
-    "order_limit_past_end",
-    "order_no_limit",
-    "order_nulls_first",
-    "order_text_desc",
-    "order_top_delays",
-    "select_alias",
-    "select_arith",
-];
+const PENDING: &[&str] = &[];
 
 /// Every query of tests/data/nycflights/answers.json (made by make.py from DuckDB) gives
 /// DuckDB's answer, with the chunk statistics and without them, except the [`PENDING`] ones,

@@ -1,17 +1,20 @@
-//! `blz query TABLE [--where EXPR] [--select a,b | --agg "count(*), sum(x)"] [--group-by KEY]
-//! [--limit N] [--format table|csv|json]`.
+//! `blz query TABLE [--where EXPR] [--select LIST | --agg LIST] [--group-by KEYS]
+//! [--order-by LIST] [--limit N] [--format table|csv|json]`.
 //!
-//! Selected rows stream: matches are found a few chunks at a time and written as they come, so
-//! a query over a table of any size holds only one batch of rows. Aggregates and groups are one
-//! row each; groups come sorted by key (null first), the key first, then the aggregates as
-//! written. JSON output is DuckDB's json mode: an array of row objects.
+//! The command is a printer of what the engine returns ([`blz::Select`]). Selected rows stream:
+//! matches are found a few chunks at a time and written as they come, so a query over a table
+//! of any size holds only one batch of rows (with `--order-by`, the ordered rows; with
+//! `--limit` as well, only the best N of each chunk). Aggregates are one row; groups come
+//! sorted by key (null first), the keys first, then the aggregates as written, unless
+//! `--order-by` says otherwise. JSON output is DuckDB's json mode: an array of row objects.
 
 use std::io::Write;
 use std::path::PathBuf;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use blz::arrow::arrow_array::RecordBatchReader;
-use blz::{Agg, CTable, ColumnType, DType, Query};
+use blz::query::{Item, SelectItem, parse_select};
+use blz::{CTable, Expr, Query, Select};
 
 use crate::output::{Cell, Format, RowWriter};
 use crate::tables::{open_read, query_error};
@@ -25,21 +28,34 @@ pub(crate) struct Args {
     /// The table (a directory made by `blz import`).
     table: PathBuf,
     /// Keep the rows where EXPR holds, e.g. `qty < 10 and sym in ['AA', 'BB']` (comparisons,
-    /// and/or/not, in `[...]`, `is [not] null`, arithmetic).
-    #[arg(long = "where", value_name = "EXPR")]
+    /// and/or/not, in [...], between, like, is [not] null, arithmetic; see docs/query.md).
+    #[arg(long = "where", value_name = "EXPR", allow_hyphen_values = true)]
     filter: Option<String>,
-    /// Columns to print, comma-separated [default: all].
-    #[arg(long, value_delimiter = ',', value_name = "COL,...", conflicts_with_all = ["agg", "group_by"])]
-    select: Vec<String>,
-    /// Aggregates instead of rows, comma-separated: count(*), count(col), sum(col), min(col),
-    /// max(col), mean(col) (or avg).
-    #[arg(long, value_name = "AGG,...", value_parser = parse_aggs)]
-    agg: Option<AggList>,
-    /// One output row per distinct value of this column (sorted, null first), with the
-    /// aggregates of its rows [default aggregate: count(*)].
-    #[arg(long, value_name = "COLUMN")]
+    /// What to print for each row, comma-separated: columns and expressions, each optionally
+    /// named with `as` (`carrier, arr_delay - dep_delay as gain`) [default: all columns].
+    /// Aggregates here (`count(*), sum(x) as total`) make one row, as --agg does.
+    #[arg(
+        long,
+        value_name = "LIST",
+        allow_hyphen_values = true,
+        conflicts_with = "agg"
+    )]
+    select: Option<String>,
+    /// Aggregates instead of rows, comma-separated: count(*), count(x), count(distinct x),
+    /// sum(x), min(x), max(x), mean(x) (or avg), where x is a column or an expression
+    /// (`sum(price * qty)`); `as` names an output.
+    #[arg(long, value_name = "LIST", allow_hyphen_values = true)]
+    agg: Option<String>,
+    /// One output row per distinct combination of these columns (comma-separated), sorted by
+    /// them (null first), with the aggregates of its rows [default aggregate: count(*)].
+    #[arg(long, value_name = "COL,...")]
     group_by: Option<String>,
-    /// Print at most N rows.
+    /// Order the output: comma-separated items, each a column, an expression, an output's
+    /// name, a group key or an aggregate as written, optionally followed by asc|desc and
+    /// nulls first|last (`count(*) desc, dest`). Nulls come last by default, as in SQL.
+    #[arg(long, value_name = "LIST", allow_hyphen_values = true)]
+    order_by: Option<String>,
+    /// Print at most N rows (with --order-by, the first N in that order).
     #[arg(long, value_name = "N")]
     limit: Option<usize>,
     /// Output format.
@@ -53,105 +69,6 @@ pub(crate) struct Args {
     /// it, so tables far bigger than the budget (and than RAM) are queried in bounded memory.
     #[arg(long, value_name = "MIB")]
     cache_mib: Option<u64>,
-}
-
-/// One aggregate of `--agg`: the function and its column (`None` for `count(*)`).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct AggSpec {
-    agg: Agg,
-    column: Option<String>,
-    /// The output name: `count(*)`, `sum(price)`...
-    name: String,
-}
-
-/// The parsed `--agg` list.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct AggList(Vec<AggSpec>);
-
-/// Parses `count(*), sum(price), mean(x)`: functions count, sum, min, max, mean (avg) in any
-/// case, spaces anywhere between the parts, column names bare or in back-quotes (with ` `` `
-/// for a back-quote).
-fn parse_aggs(text: &str) -> Result<AggList, String> {
-    let mut out = Vec::new();
-    let mut rest = text.trim_start();
-    loop {
-        let open = rest
-            .find('(')
-            .ok_or_else(|| format!("expected `function(column)` at {rest:?}"))?;
-        let func = rest[..open].trim();
-        let agg = match func.to_ascii_lowercase().as_str() {
-            "count" => Agg::Count,
-            "sum" => Agg::Sum,
-            "min" => Agg::Min,
-            "max" => Agg::Max,
-            "mean" | "avg" => Agg::Mean,
-            _ => {
-                return Err(format!(
-                    "unknown aggregate {func:?}; use count, sum, min, max or mean"
-                ));
-            }
-        };
-        let (column, after) = parse_arg(&rest[open + 1..])?;
-        let func = func.to_ascii_lowercase();
-        let func = if func == "avg" { "mean".into() } else { func };
-        match &column {
-            None if agg != Agg::Count => {
-                return Err(format!("{func}(*) is not defined; name a column"));
-            }
-            None => out.push(AggSpec {
-                agg,
-                column,
-                name: "count(*)".into(),
-            }),
-            Some(c) => out.push(AggSpec {
-                agg,
-                name: format!("{func}({c})"),
-                column,
-            }),
-        }
-        rest = after.trim_start();
-        if rest.is_empty() {
-            return Ok(AggList(out));
-        }
-        rest = rest
-            .strip_prefix(',')
-            .ok_or_else(|| format!("expected `,` between aggregates at {rest:?}"))?
-            .trim_start();
-    }
-}
-
-/// The argument of an aggregate up to its `)`: `*` (None) or a column name; and the text after.
-fn parse_arg(s: &str) -> Result<(Option<String>, &str), String> {
-    let s = s.trim_start();
-    if let Some(q) = s.strip_prefix('`') {
-        let mut name = String::new();
-        let mut chars = q.char_indices();
-        while let Some((i, ch)) = chars.next() {
-            if ch != '`' {
-                name.push(ch);
-            } else if q[i + 1..].starts_with('`') {
-                name.push('`');
-                chars.next();
-            } else {
-                let rest = q[i + 1..].trim_start();
-                let rest = rest
-                    .strip_prefix(')')
-                    .ok_or_else(|| format!("expected `)` after `{name}`"))?;
-                return Ok((Some(name), rest));
-            }
-        }
-        return Err(format!("unclosed back-quote in {s:?}"));
-    }
-    let close = s
-        .find(')')
-        .ok_or_else(|| format!("expected `)` in {s:?}"))?;
-    let arg = s[..close].trim();
-    let col = match arg {
-        "*" => None,
-        "" => return Err("empty argument: write count(*) or a column name".into()),
-        a => Some(a.to_owned()),
-    };
-    Ok((col, &s[close + 1..]))
 }
 
 /// Runs `blz query`.
@@ -175,41 +92,173 @@ pub(crate) fn run(args: &Args) -> Result<()> {
 /// Runs the query of `args` over `t`, writing to `out`.
 fn execute(t: &CTable, args: &Args, out: impl Write) -> Result<()> {
     let text = args.filter.as_deref().unwrap_or("true");
-    let mut q = t.query(text).map_err(|e| query_error(e, text, "--where"))?;
-    if args.agg.is_none() && args.group_by.is_none() {
-        if let Some(n) = args.limit {
-            q = q.limit(n);
-        }
-        return rows(&q, &args.select, args.format, out);
-    }
-    let default = AggList(vec![AggSpec {
-        agg: Agg::Count,
-        column: None,
-        name: "count(*)".into(),
-    }]);
-    let aggs = args.agg.as_ref().unwrap_or(&default);
-    let mut result = match &args.group_by {
-        None => vec![aggregate(&q, &aggs.0)?],
-        Some(key) => group(t, &q, key, &aggs.0)?,
+    let q = t.query(text).map_err(|e| query_error(e, text, "--where"))?;
+    // A list that does not parse is a usage error (exit code 2), as a bad option value.
+    let list = |flag: &str, text: &str| -> Result<Vec<SelectItem>> {
+        parse_select(text).map_err(|e| crate::usage(query_error(e.into(), text, flag)))
     };
-    if let Some(n) = args.limit {
-        result.truncate(n);
+    let select = args
+        .select
+        .as_deref()
+        .map(|s| list("--select", s))
+        .transpose()?;
+    let aggs = args.agg.as_deref().map(|s| list("--agg", s)).transpose()?;
+    if let (Some(items), Some(text)) = (&aggs, &args.agg)
+        && let Some(i) = items.iter().find(|i| !i.item.is_agg())
+    {
+        usage_bail!(
+            "--agg {text:?}: {} is not an aggregate; aggregates are count(*), count(x), \
+             count(distinct x), sum(x), min(x), max(x) and mean(x); put columns in --select",
+            i.name
+        );
     }
-    let mut names: Vec<String> = args.group_by.iter().cloned().collect();
-    names.extend(aggs.0.iter().map(|a| a.name.clone()));
-    let mut w = RowWriter::new(out, args.format, names);
-    for r in &result {
-        w.row(r)?;
+    let keys = match &args.group_by {
+        None => None,
+        Some(text) => Some(group_keys(text)?),
+    };
+    // Plain columns, in table order or as listed, without ordering: the Arrow stream.
+    if keys.is_none() && aggs.is_none() && args.order_by.is_none() {
+        let plain: Option<Vec<&str>> = match &select {
+            None => Some(Vec::new()),
+            Some(items) => items.iter().map(plain_column).collect(),
+        };
+        if let Some(cols) = plain {
+            let q = match args.limit {
+                Some(n) => q.limit(n),
+                None => q,
+            };
+            return rows(&q, &cols, args.format, out);
+        }
     }
+    let (items, flag) = match (&select, &aggs) {
+        (Some(s), _) => (s.clone(), "--select"),
+        (None, Some(a)) => (a.clone(), "--agg"),
+        (None, None) if keys.is_some() => (list("--agg", "count(*)")?, "--agg"),
+        (None, None) => (Vec::new(), "--select"),
+    };
+    let mut names: Vec<&str> = match (&keys, select.is_none()) {
+        (Some(k), true) => k.iter().map(String::as_str).collect(),
+        _ => Vec::new(),
+    };
+    names.extend(items.iter().map(|i| i.name.as_str()));
+    if let Some(dup) = names
+        .iter()
+        .enumerate()
+        .find_map(|(i, n)| names[..i].contains(n).then_some(n))
+    {
+        usage_bail!(
+            "two outputs are named {dup:?}; give one of them another name with `as` \
+             (`{flag} \"..., {dup} as {dup}2\"`)"
+        );
+    }
+    let sel = build(t, q, keys.as_deref(), items, select.is_none())
+        .map_err(|e| query_error(e, source(args, flag), flag))?;
+    let sel = match &args.order_by {
+        None => sel,
+        Some(text) => sel.order_by(text).map_err(|e| {
+            let parse = matches!(e, blz::Error::Parse(_));
+            let e = query_error(e, text, "--order-by");
+            if parse { crate::usage(e) } else { e }
+        })?,
+    };
+    let sel = match args.limit {
+        Some(n) => sel.limit(n),
+        None => sel,
+    };
+    let mut w = RowWriter::new(out, args.format, sel.columns().to_vec());
+    // A failed write stops the scan; the write's own error is what the user sees.
+    let mut failed = None;
+    let run = sel.for_each_batch(|rows| {
+        for r in rows {
+            let cells: Vec<Cell> = r.into_iter().map(Cell::Value).collect();
+            if let Err(e) = w.row(&cells) {
+                failed = Some(e);
+                return Err(blz::Error::Io {
+                    path: "standard output".into(),
+                    op: "write",
+                    source: std::io::Error::other("output failed"),
+                });
+            }
+        }
+        Ok(())
+    });
+    if let Some(e) = failed {
+        return Err(e.into());
+    }
+    run.map_err(|e| query_error(e, source(args, flag), flag))?;
     w.finish()?;
     Ok(())
 }
 
+/// The text an error of the select list `flag` points into.
+fn source<'a>(args: &'a Args, flag: &str) -> &'a str {
+    let s = match flag {
+        "--agg" => args.agg.as_deref(),
+        _ => args.select.as_deref(),
+    };
+    s.unwrap_or("count(*)")
+}
+
+/// The engine's select: groups when `keys` are given (with `--agg`, the keys are printed
+/// first), else rows or one row of aggregates; all columns when the list is empty.
+fn build<'t>(
+    t: &CTable,
+    q: Query<'t>,
+    keys: Option<&[String]>,
+    mut items: Vec<SelectItem>,
+    keys_first: bool,
+) -> blz::Result<Select<'t>> {
+    match keys {
+        Some(keys) => {
+            let names: Vec<&str> = keys.iter().map(String::as_str).collect();
+            if keys_first {
+                let mut all: Vec<SelectItem> =
+                    names.iter().map(|k| SelectItem::column(k)).collect();
+                all.append(&mut items);
+                items = all;
+            }
+            q.group_items(&names, items)
+        }
+        None if items.is_empty() => {
+            let all = t
+                .schema()
+                .fields
+                .iter()
+                .map(|f| SelectItem::column(&f.name))
+                .collect();
+            q.select_items(all)
+        }
+        None => q.select_items(items),
+    }
+}
+
+/// The key columns of `--group-by a,b` (names bare or back-quoted).
+fn group_keys(text: &str) -> Result<Vec<String>> {
+    let items =
+        parse_select(text).map_err(|e| crate::usage(query_error(e.into(), text, "--group-by")))?;
+    items
+        .iter()
+        .map(|i| match &i.item {
+            Item::Expr(Expr::Column { name, .. }) if i.alias.is_none() => Ok(name.clone()),
+            _ => Err(crate::usage(format!(
+                "--group-by {text:?}: {} is not a column; group by columns, comma-separated",
+                i.name
+            ))),
+        })
+        .collect()
+}
+
+/// The column an item reads as it is (no alias), if it is one.
+fn plain_column(i: &SelectItem) -> Option<&str> {
+    match &i.item {
+        Item::Expr(Expr::Column { name, .. }) if i.alias.is_none() => Some(name),
+        _ => None,
+    }
+}
+
 /// Streams the matching rows (the chosen columns, or all).
-fn rows(q: &Query<'_>, select: &[String], format: Format, out: impl Write) -> Result<()> {
-    // `--select "carrier, flight"`: spaces after the commas are not part of the names.
-    let cols: Vec<&str> = select.iter().map(|s| s.trim()).collect();
-    let batches = q.record_batches((!cols.is_empty()).then_some(&cols[..]), BATCH_ROWS)?;
+fn rows(q: &Query<'_>, cols: &[&str], format: Format, out: impl Write) -> Result<()> {
+    let batches = q.record_batches((!cols.is_empty()).then_some(cols), BATCH_ROWS)?;
     let names = batches
         .schema()
         .fields()
@@ -223,39 +272,6 @@ fn rows(q: &Query<'_>, select: &[String], format: Format, out: impl Write) -> Re
     }
     w.finish()?;
     Ok(())
-}
-
-/// The (Agg, column) pairs for the query engine (`*` for `count(*)`).
-fn engine_aggs(aggs: &[AggSpec]) -> Vec<(Agg, &str)> {
-    aggs.iter()
-        .map(|a| (a.agg, a.column.as_deref().unwrap_or("*")))
-        .collect()
-}
-
-/// One row of aggregates over the matches.
-fn aggregate(q: &Query<'_>, aggs: &[AggSpec]) -> Result<Vec<Cell>> {
-    let vals = q.aggregates(&engine_aggs(aggs))?;
-    Ok(vals.into_iter().map(Cell::from).collect())
-}
-
-/// Rows of `[key, aggregates...]` per group, sorted by key.
-fn group(t: &CTable, q: &Query<'_>, key: &str, aggs: &[AggSpec]) -> Result<Vec<Vec<Cell>>> {
-    let schema = t.schema();
-    let Some(kf) = schema.fields.iter().find(|f| f.name == key) else {
-        let names: Vec<&str> = schema.fields.iter().map(|f| f.name.as_str()).collect();
-        bail!("unknown column {key:?} in --group-by; the table has {names:?}");
-    };
-    if matches!(kf.ty, ColumnType::Fixed(DType::F32 | DType::F64)) {
-        bail!(
-            "--group-by {key}: {key} is {}, group by an integer, bool, timestamp or text column",
-            kf.ty
-        );
-    }
-    let groups = q.group_by(key, &engine_aggs(aggs))?;
-    Ok(groups
-        .into_iter()
-        .map(|(k, vals)| std::iter::once(k).chain(vals).map(Cell::Value).collect())
-        .collect())
 }
 
 #[cfg(test)]

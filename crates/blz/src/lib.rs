@@ -60,7 +60,9 @@ pub use ctable::{
 };
 pub use dtype::{DType, Element, TimeUnit, Timestamp};
 pub use error::{Error, Result};
-pub use query::{Agg, BinOp, Expr, Literal, MAX_DEPTH, ParseError, Query, Span, UnOp, parse};
+pub use query::{
+    Agg, BinOp, Expr, Literal, MAX_DEPTH, ParseError, Query, Rows, Select, Span, UnOp, parse,
+};
 pub use stats::Stats;
 pub use storage::{
     CreateOptions, MIN_TABLE_CHUNKLEN, OpenMode, TableLock, VerifyReport, move_table,

@@ -81,7 +81,10 @@ mod group;
 mod kernel;
 mod lexer;
 mod like;
+mod list;
+mod order;
 mod parser;
+mod select;
 mod take;
 #[cfg(test)]
 mod tests;
@@ -97,3 +100,5 @@ pub use parser::{ParseError, parse};
 pub const MAX_DEPTH: usize = 256;
 pub use aggregate::Agg;
 pub use eval::Query;
+pub use list::{Item, OrderItem, SelectItem, parse_order, parse_select};
+pub use select::{Rows, Select};

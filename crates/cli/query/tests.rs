@@ -55,31 +55,54 @@ fn json(t: &CTable, args: &[&str]) -> serde_json::Value {
 }
 
 #[test]
-fn parse_aggs_reads_functions_and_names() {
-    let l = parse_aggs(" count(*) ,SUM( price ), avg(`unit price`), max(`a``b`)").unwrap();
-    let names: Vec<&str> = l.0.iter().map(|a| a.name.as_str()).collect();
-    assert_eq!(
-        names,
-        ["count(*)", "sum(price)", "mean(unit price)", "max(a`b)"]
+fn agg_lists_read_functions_and_names() {
+    let t = table();
+    let j = json(
+        &t,
+        &[
+            "--agg",
+            " count(*) ,SUM( price ), avg(qty), max(`qty`), count(distinct sym)",
+        ],
     );
-    assert_eq!(l.0[1].agg, Agg::Sum);
-    assert_eq!(l.0[0].column, None);
+    let mut keys: Vec<&str> = j[0]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    keys.sort_unstable();
+    assert_eq!(
+        keys,
+        [
+            "count(*)",
+            "count(distinct sym)",
+            "max(qty)",
+            "mean(qty)",
+            "sum(price)"
+        ]
+    );
+    assert_eq!(j[0]["count(distinct sym)"], 3);
 }
 
 #[test]
-fn parse_aggs_rejects_bad_text() {
+fn agg_lists_reject_bad_text() {
+    let t = table();
     for bad in [
         "",
         "count",
         "median(x)",
         "sum(*)",
-        "sum(x) mean(y)",
-        "sum(x",
+        "sum(qty) mean(qty)",
+        "sum(qty",
         "sum()",
-        "sum(`x)",
+        "sum(`qty)",
+        "qty",
     ] {
-        assert!(parse_aggs(bad).is_err(), "{bad:?} parsed");
+        assert!(run_on(&t, &["--agg", bad]).is_err(), "{bad:?} ran");
     }
+    let e = run_on(&t, &["--agg", "qty, count(*)"]).unwrap_err();
+    assert!(e.chain().any(|c| c.is::<crate::UsageError>()), "{e:#}");
+    assert!(format!("{e:#}").contains("not an aggregate"), "{e:#}");
 }
 
 #[test]

@@ -264,7 +264,8 @@ QUERIES = [
      ["--where", "carrier == 'HA'", "--select", "month, day, flight, distance",
       "--order-by", "month, day"]),
     ("order_limit_past_end",
-     f"SELECT {KEY} FROM f WHERE carrier = 'HA' ORDER BY {KEY} DESC LIMIT 100",
+     f"SELECT {KEY} FROM f WHERE carrier = 'HA' "
+     "ORDER BY month DESC, day DESC, carrier DESC, flight DESC LIMIT 100",
      ["--where", "carrier == 'HA'", "--select", KEY,
       "--order-by", "month desc, day desc, carrier desc, flight desc", "--limit", "100"]),
     # -- select expressions ------------------------------------------------------------------

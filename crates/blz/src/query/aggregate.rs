@@ -1,9 +1,12 @@
 //! Aggregate functions and their accumulators (sums in lanes, chunk statistics).
 
-use super::kernel::{Buf, Widen, count_true, on_buf};
+use std::collections::HashSet;
+
+use super::compile::Num;
+use super::kernel::{Buf, Ctx, Mask, NumV, Widen, all_true, any_true, count_true, num, on_buf};
 use crate::ctable::{Column, ColumnType, Data, Value};
 use crate::dtype::{DType, Element, SUM_LANES, add_lanes, merge_lanes};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::stats::Stats;
 
 /// An aggregate function.
@@ -23,13 +26,59 @@ pub enum Agg {
     Mean,
 }
 
-/// What an aggregate reads: every row (`count(*)`) or a column, with the column's type.
-#[derive(Clone, Copy, Debug)]
+/// What an aggregate reads.
+#[derive(Clone, Debug)]
+pub(super) enum AggArg {
+    /// Every row (`count(*)`).
+    Star,
+    /// A column.
+    Col(usize),
+    /// A numeric expression (exact integers or floats).
+    Num(Num),
+}
+
+/// One aggregate as the engine runs it: the function, what it reads, and the type its
+/// result takes (a column's type, or `i64`/`f64` for an expression).
+#[derive(Clone, Debug)]
 pub(super) struct AggCol {
-    /// The column, `None` for `count(*)`.
-    pub(super) col: Option<usize>,
-    /// Its type (how the result is typed).
+    pub(super) agg: Agg,
+    /// `count(distinct x)`.
+    pub(super) distinct: bool,
+    pub(super) arg: AggArg,
+    /// How the result is typed.
     pub(super) ty: ColumnType,
+    /// The aggregate as written, for errors.
+    pub(super) text: String,
+}
+
+impl AggCol {
+    /// Whether min and max are tracked.
+    pub(super) fn minmax(&self) -> bool {
+        matches!(self.agg, Agg::Min | Agg::Max)
+    }
+}
+
+/// A distinct value, for `count(distinct x)`: floats by their bits (`-0.0` as `0.0`, every
+/// NaN as one), so equal values count once.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub(super) enum DKey {
+    I(i128),
+    F(u64),
+    S(String),
+}
+
+impl DKey {
+    /// The key of a float.
+    pub(super) fn float(f: f64) -> DKey {
+        let f = if f == 0.0 {
+            0.0
+        } else if f.is_nan() {
+            f64::NAN
+        } else {
+            f
+        };
+        DKey::F(f.to_bits())
+    }
 }
 
 /// Running state of one aggregate.
@@ -44,12 +93,36 @@ pub(super) struct Acc {
     pub(super) max: Option<f64>,
     pub(super) imin: Option<i128>,
     pub(super) imax: Option<i128>,
+    /// The distinct values seen (`count(distinct x)` only).
+    #[expect(
+        clippy::box_collection,
+        reason = "one pointer keeps every other accumulator small"
+    )]
+    pub(super) distinct: Option<Box<HashSet<DKey>>>,
+    /// An integer sum left the `i128` range (an error when the result is read).
+    pub(super) overflow: bool,
 }
 
 impl Acc {
     pub(super) fn merge(mut self, o: Acc) -> Acc {
         self.count += o.count;
-        self.isum += o.isum;
+        match self.isum.checked_add(o.isum) {
+            Some(s) => self.isum = s,
+            None => self.overflow = true,
+        }
+        self.overflow |= o.overflow;
+        match (&mut self.distinct, o.distinct) {
+            (Some(a), Some(b)) => {
+                if a.len() < b.len() {
+                    let small = std::mem::replace(a, b);
+                    a.extend(*small);
+                } else {
+                    a.extend(*b);
+                }
+            }
+            (a @ None, b) => *a = b,
+            (Some(_), None) => {}
+        }
         self.fsum += o.fsum;
         let mn = |a: Option<f64>, b: Option<f64>| match (a, b) {
             (Some(x), Some(y)) => Some(x.min(y)),
@@ -105,6 +178,11 @@ impl Acc {
             ColumnType::Fixed(DType::U8 | DType::U16 | DType::U32 | DType::U64 | DType::Bool)
         );
         match agg {
+            Agg::Count if self.distinct.is_some() => Value::Int(
+                self.distinct
+                    .as_ref()
+                    .map_or(0, |d| i64::try_from(d.len()).unwrap_or(i64::MAX)),
+            ),
             Agg::Count => Value::Int(i64::try_from(self.count).unwrap_or(i64::MAX)),
             _ if self.count == 0 => Value::Null,
             Agg::Sum if float => Value::Float(self.fsum),
@@ -172,6 +250,113 @@ impl Acc {
             let v = x.wide();
             self.imin = Some(self.imin.map_or(v, |m| m.min(v)));
             self.imax = Some(self.imax.map_or(v, |m| m.max(v)));
+        }
+    }
+}
+
+impl Acc {
+    /// Adds a distinct value (`count(distinct x)`).
+    pub(super) fn insert_distinct(&mut self, k: DKey) {
+        self.distinct.get_or_insert_with(Box::default).insert(k);
+    }
+
+    /// Adds an exact integer value (an expression's).
+    #[inline]
+    pub(super) fn add_int(&mut self, v: i128, minmax: bool) {
+        self.count += 1;
+        match self.isum.checked_add(v) {
+            Some(s) => self.isum = s,
+            None => self.overflow = true,
+        }
+        if minmax {
+            self.imin = Some(self.imin.map_or(v, |m| m.min(v)));
+            self.imax = Some(self.imax.map_or(v, |m| m.max(v)));
+        }
+    }
+}
+
+/// Adds the kept rows (`keep`, `None`: all) of an expression's values to an accumulator;
+/// `distinct` collects the distinct values instead.
+pub(super) fn accumulate_num(
+    acc: &mut Acc,
+    v: &NumV,
+    keep: Option<&[bool]>,
+    distinct: bool,
+    mm: bool,
+) {
+    let kept = |i: usize| keep.is_none_or(|k| k[i]);
+    match v {
+        NumV::I(xs) => {
+            for (i, &x) in xs.iter().enumerate() {
+                if kept(i) {
+                    if distinct {
+                        acc.insert_distinct(DKey::I(x));
+                    } else {
+                        acc.add_int(x, mm);
+                    }
+                }
+            }
+        }
+        NumV::F(xs) => {
+            for (i, &x) in xs.iter().enumerate() {
+                if kept(i) {
+                    if distinct {
+                        acc.insert_distinct(DKey::float(x));
+                    } else {
+                        acc.add(x, mm);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Adds the distinct values of the kept rows (`keep(i)`) of a decoded column.
+pub(super) fn accumulate_distinct(
+    acc: &mut Acc,
+    b: &Buf,
+    values: &[String],
+    keep: impl Fn(usize) -> bool,
+) {
+    fn go<T: Widen>(acc: &mut Acc, xs: &[T], keep: impl Fn(usize) -> bool) {
+        for (i, &x) in xs.iter().enumerate() {
+            if keep(i) {
+                let k = if T::FLOAT {
+                    DKey::float(x.wf())
+                } else {
+                    DKey::I(x.wide())
+                };
+                acc.insert_distinct(k);
+            }
+        }
+    }
+    match b {
+        Buf::Codes(codes) => {
+            let mut used = vec![false; values.len()];
+            for (i, &c) in codes.iter().enumerate() {
+                if keep(i)
+                    && let Some(u) = used.get_mut(c as usize)
+                {
+                    *u = true;
+                }
+            }
+            for (v, _) in values.iter().zip(&used).filter(|(_, u)| **u) {
+                acc.insert_distinct(DKey::S(v.clone()));
+            }
+            // An empty set still marks the aggregate as distinct.
+            acc.distinct.get_or_insert_with(Box::default);
+        }
+        Buf::Text(strs) => {
+            for (i, s) in strs.iter().enumerate() {
+                if keep(i) {
+                    acc.insert_distinct(DKey::S(s.clone()));
+                }
+            }
+            acc.distinct.get_or_insert_with(Box::default);
+        }
+        other => {
+            on_buf!(other, |xs| go(acc, xs, &keep), |_c| {}, |_s| {});
+            acc.distinct.get_or_insert_with(Box::default);
         }
     }
 }
@@ -369,4 +554,140 @@ pub(super) fn chunk_acc(col: &Column, c: usize, mm: bool) -> Result<Option<Acc>>
             .map(|s| int(&s, i128::from(s.sum), u64max))?,
         Data::Utf8(_) => None,
     })
+}
+
+/// The aggregate `agg` of the column `name` (`*`: every row, `count(*)` only).
+pub(super) fn agg_of_column(t: &crate::CTable, agg: Agg, name: &str) -> Result<AggCol> {
+    if name == "*" {
+        if agg != Agg::Count {
+            return Err(Error::ColumnType {
+                column: name.to_owned(),
+                expected: "a column: only count(*) counts rows".into(),
+                got: "*".into(),
+            });
+        }
+        return Ok(AggCol {
+            agg,
+            distinct: false,
+            arg: AggArg::Star,
+            ty: ColumnType::Fixed(DType::I64),
+            text: "count(*)".into(),
+        });
+    }
+    let i = t.col_index(name)?;
+    let ty = t.columns[i].column_type();
+    check_numeric(agg, ty, name)?;
+    Ok(AggCol {
+        agg,
+        distinct: false,
+        arg: AggArg::Col(i),
+        ty,
+        text: format!("{}({name})", super::list::agg_name(agg)),
+    })
+}
+
+/// `sum` and `mean` need numbers.
+pub(super) fn check_numeric(agg: Agg, ty: ColumnType, name: &str) -> Result<()> {
+    if matches!(agg, Agg::Sum | Agg::Mean)
+        && matches!(
+            ty,
+            ColumnType::Utf8 | ColumnType::Fixed(DType::Timestamp(_))
+        )
+    {
+        return Err(Error::ColumnType {
+            column: name.to_owned(),
+            expected: "a numeric column for sum and mean".into(),
+            got: ty.to_string(),
+        });
+    }
+    Ok(())
+}
+
+/// The result of an aggregate: SQL's value, or an error for an integer sum past `i128`.
+pub(super) fn finish(acc: &Acc, col: &AggCol) -> Result<Value> {
+    if acc.overflow {
+        return Err(Error::Query {
+            span: crate::query::Span { start: 0, end: 0 },
+            message: format!("integer overflow in {}", col.text),
+        });
+    }
+    Ok(acc.result(col.agg, col.ty))
+}
+
+/// The accumulators of every aggregate over one chunk's selection (`None`: every row).
+pub(super) fn chunk_aggs(ctx: &mut Ctx<'_>, m: Option<&Mask>, cols: &[AggCol]) -> Result<Vec<Acc>> {
+    let mut accs = vec![Acc::default(); cols.len()];
+    let sel_known: Vec<bool>;
+    let sel: &[bool] = match m {
+        None => &[],
+        Some(Mask { val, known: None }) => val,
+        Some(m) => {
+            sel_known = (0..ctx.n).map(|i| m.selected(i)).collect();
+            &sel_known
+        }
+    };
+    // `sel` is empty when every row is selected.
+    let all = m.is_none() || all_true(sel);
+    if !all && !any_true(sel) {
+        // Nothing selected (often decided from statistics): no column is decoded.
+        return Ok(accs);
+    }
+    for (k, col) in cols.iter().enumerate() {
+        let mm = col.minmax();
+        let ci = match &col.arg {
+            AggArg::Star => {
+                accs[k].count = if all { ctx.n } else { count_true(sel) } as u64;
+                continue;
+            }
+            AggArg::Num(e) => {
+                let (v, known) = num(ctx, e)?;
+                let keep: Option<Vec<bool>> = match (all, known) {
+                    (true, k) => k,
+                    (false, None) => Some(sel.to_vec()),
+                    (false, Some(mut k)) => {
+                        k.iter_mut().zip(sel).for_each(|(a, b)| *a &= *b);
+                        Some(k)
+                    }
+                };
+                accumulate_num(&mut accs[k], &v, keep.as_deref(), col.distinct, mm);
+                continue;
+            }
+            AggArg::Col(ci) => *ci,
+        };
+        let valid = ctx.validity(ci)?.cloned();
+        if col.distinct {
+            let values = dict_values(ctx.t, ci);
+            let b = ctx.buf(ci)?;
+            let keep = |i: usize| (all || sel[i]) && valid.as_ref().is_none_or(|v| v[i]);
+            accumulate_distinct(&mut accs[k], b, values, keep);
+            continue;
+        }
+        if col.ty == ColumnType::Utf8 {
+            let values = dict_values(ctx.t, ci);
+            let b = ctx.buf(ci)?;
+            let keep = |i: usize| (all || sel[i]) && valid.as_ref().is_none_or(|v| v[i]);
+            accumulate_text(&mut accs[k], b, values, keep, mm);
+            continue;
+        }
+        let valid = valid.filter(|v| !all_true(v));
+        if all
+            && valid.is_none()
+            && !ctx.cols.contains_key(&ci)
+            && let Some(a) = chunk_acc(&ctx.t.columns[ci], ctx.c, mm)?
+        {
+            // Every row: the chunk's statistics, or a block-wise scan.
+            accs[k] = a;
+            continue;
+        }
+        let b = ctx.buf(ci)?;
+        let sum = matches!(col.agg, Agg::Sum | Agg::Mean);
+        accumulate(
+            &mut accs[k],
+            b,
+            (!all).then_some(sel),
+            valid.as_deref(),
+            (sum, mm),
+        );
+    }
+    Ok(accs)
 }

@@ -12,12 +12,11 @@ use std::collections::HashMap;
 
 use rayon::prelude::*;
 
-use super::aggregate::{Acc, Agg, AggCol, accumulate, accumulate_text, chunk_acc, dict_values};
+use super::aggregate::{Acc, Agg, AggCol, agg_of_column, chunk_aggs, finish};
 use super::compile::{Node, compile_bool};
-use super::kernel::{Ctx, Mask, all_true, any_true, count_true, decide, eval};
-use crate::ctable::{CTable, ColumnType, Value};
-use crate::dtype::DType;
-use crate::error::{Error, Result};
+use super::kernel::{Ctx, Mask, count_true, decide, eval};
+use crate::ctable::{CTable, Value};
+use crate::error::Result;
 
 /// A compiled query over a table.
 pub struct Query<'t> {
@@ -172,109 +171,25 @@ impl<'t> Query<'t> {
     /// # Errors
     /// As [`Query::aggregate`].
     pub fn aggregates(&self, aggs: &[(Agg, &str)]) -> Result<Vec<Value>> {
-        let cols = self.agg_columns(aggs)?;
-        let parts = self.per_chunk_sel(0..self.nchunks(), |ctx, m| {
-            let mut accs = vec![Acc::default(); cols.len()];
-            let sel_known: Vec<bool>;
-            let sel: &[bool] = match m {
-                None => &[],
-                Some(Mask { val, known: None }) => val,
-                Some(m) => {
-                    sel_known = (0..ctx.n).map(|i| m.selected(i)).collect();
-                    &sel_known
-                }
-            };
-            // `sel` is empty when every row is selected.
-            let all = m.is_none() || all_true(sel);
-            if !all && !any_true(sel) {
-                // Nothing selected (often decided from statistics): no column is decoded.
-                return Ok(accs);
-            }
-            for (k, (col, &(agg, _))) in cols.iter().zip(aggs).enumerate() {
-                let mm = matches!(agg, Agg::Min | Agg::Max);
-                let Some(ci) = col.col else {
-                    // count(*): the selected rows.
-                    accs[k].count = if all { ctx.n } else { count_true(sel) } as u64;
-                    continue;
-                };
-                let valid = ctx.validity(ci)?.cloned();
-                if col.ty == ColumnType::Utf8 {
-                    let values = dict_values(ctx.t, ci);
-                    let b = ctx.buf(ci)?;
-                    let keep = |i: usize| (all || sel[i]) && valid.as_ref().is_none_or(|v| v[i]);
-                    accumulate_text(&mut accs[k], b, values, keep, mm);
-                    continue;
-                }
-                let valid = valid.filter(|v| !all_true(v));
-                if all
-                    && valid.is_none()
-                    && !ctx.cols.contains_key(&ci)
-                    && let Some(a) = chunk_acc(&ctx.t.columns[ci], ctx.c, mm)?
-                {
-                    // Every row: the chunk's statistics, or a block-wise scan.
-                    accs[k] = a;
-                    continue;
-                }
-                let b = ctx.buf(ci)?;
-                let sum = matches!(agg, Agg::Sum | Agg::Mean);
-                accumulate(
-                    &mut accs[k],
-                    b,
-                    (!all).then_some(sel),
-                    valid.as_deref(),
-                    (sum, mm),
-                );
-            }
-            Ok(accs)
-        })?;
+        let cols = aggs
+            .iter()
+            .map(|&(agg, name)| agg_of_column(self.table, agg, name))
+            .collect::<Result<Vec<_>>>()?;
+        self.run_aggs(&cols)
+    }
+
+    /// Runs compiled aggregates over the matching rows.
+    pub(super) fn run_aggs(&self, cols: &[AggCol]) -> Result<Vec<Value>> {
+        let parts = self.per_chunk_sel(0..self.nchunks(), |ctx, m| chunk_aggs(ctx, m, cols))?;
         let mut total = vec![Acc::default(); cols.len()];
         for p in parts {
             for (t, a) in total.iter_mut().zip(p) {
                 t.merge_from(a);
             }
         }
-        Ok(cols
-            .iter()
+        cols.iter()
             .zip(&total)
-            .zip(aggs)
-            .map(|((col, acc), &(agg, _))| acc.result(agg, col.ty))
-            .collect())
-    }
-
-    /// The columns aggregates read: `*` is every row (`count(*)` only).
-    pub(super) fn agg_columns(&self, aggs: &[(Agg, &str)]) -> Result<Vec<AggCol>> {
-        aggs.iter()
-            .map(|&(agg, name)| {
-                if name == "*" {
-                    if agg != Agg::Count {
-                        return Err(Error::ColumnType {
-                            column: name.to_owned(),
-                            expected: "a column: only count(*) counts rows".into(),
-                            got: "*".into(),
-                        });
-                    }
-                    return Ok(AggCol {
-                        col: None,
-                        ty: ColumnType::Fixed(DType::I64),
-                    });
-                }
-                let i = self.table.col_index(name)?;
-                let ty = self.table.columns[i].column_type();
-                let numeric_only = matches!(agg, Agg::Sum | Agg::Mean);
-                if numeric_only
-                    && matches!(
-                        ty,
-                        ColumnType::Utf8 | ColumnType::Fixed(DType::Timestamp(_))
-                    )
-                {
-                    return Err(Error::ColumnType {
-                        column: name.to_owned(),
-                        expected: "a numeric column for sum and mean".into(),
-                        got: ty.to_string(),
-                    });
-                }
-                Ok(AggCol { col: Some(i), ty })
-            })
+            .map(|(col, acc)| finish(acc, col))
             .collect()
     }
 

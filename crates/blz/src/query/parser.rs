@@ -80,12 +80,7 @@ fn floor_char_boundary(s: &str, i: usize) -> usize {
 /// integer literals outside `i64`, float literals outside `f64`, chained comparisons and
 /// nesting deeper than [`MAX_DEPTH`].
 pub fn parse(src: &str) -> Result<Expr, ParseError> {
-    let mut p = Parser {
-        src,
-        tokens: tokenize(src),
-        pos: 0,
-        depth: 0,
-    };
+    let mut p = Parser::new(src);
     let (expr, _) = p.expr(prec::OR)?;
     match &p.peek().tok {
         Tok::Eof => Ok(*expr),
@@ -109,10 +104,10 @@ impl std::str::FromStr for Expr {
 ///
 /// Boxed because the node ends up in a `Box` in its parent anyway, and small return values
 /// keep the recursive functions' stack frames small.
-type Parsed = (Box<Expr>, usize);
+pub(super) type Parsed = (Box<Expr>, usize);
 
 /// Parser state: the token list (ending in `Eof` or `Invalid`) and a cursor.
-struct Parser<'a> {
+pub(super) struct Parser<'a> {
     /// The query, to quote tokens in messages.
     src: &'a str,
     /// Tokens of the whole query.
@@ -131,21 +126,36 @@ fn too_deep(span: Span) -> ParseError {
     }
 }
 
-impl Parser<'_> {
+impl<'a> Parser<'a> {
+    /// A parser over the tokens of `src`.
+    pub(super) fn new(src: &'a str) -> Parser<'a> {
+        Parser {
+            src,
+            tokens: tokenize(src),
+            pos: 0,
+            depth: 0,
+        }
+    }
+
+    /// The query text.
+    pub(super) fn src(&self) -> &'a str {
+        self.src
+    }
+
     /// The current token (the final `Eof`/`Invalid` once the end is reached).
-    fn peek(&self) -> &Token {
+    pub(super) fn peek(&self) -> &Token {
         let last = self.tokens.len() - 1;
         &self.tokens[self.pos.min(last)]
     }
 
     /// The token after the current one.
-    fn peek2(&self) -> &Tok {
+    pub(super) fn peek2(&self) -> &Tok {
         let last = self.tokens.len() - 1;
         &self.tokens[(self.pos + 1).min(last)].tok
     }
 
     /// Consumes the current token, returning where it was.
-    fn bump(&mut self) -> Span {
+    pub(super) fn bump(&mut self) -> Span {
         let span = self.peek().span;
         if self.pos + 1 < self.tokens.len() {
             self.pos += 1;
@@ -155,7 +165,7 @@ impl Parser<'_> {
 
     /// The current token as an error message names it: its source text in quotes (cut
     /// short when long), or `end of input`.
-    fn describe(&self) -> String {
+    pub(super) fn describe(&self) -> String {
         let t = self.peek();
         if t.tok == Tok::Eof {
             return "end of input".to_owned();
@@ -173,7 +183,7 @@ impl Parser<'_> {
 
     /// An error at the current token; a lexing error there takes precedence, since the text
     /// is wrong before it is ungrammatical.
-    fn unexpected_here(&self, message: &str) -> ParseError {
+    pub(super) fn unexpected_here(&self, message: &str) -> ParseError {
         let t = self.peek();
         if let Tok::Invalid(e) = &t.tok {
             return (**e).clone();
@@ -185,7 +195,7 @@ impl Parser<'_> {
     }
 
     /// The usual "expected X, found Y" error at the current token.
-    fn expected(&self, what: &str) -> ParseError {
+    pub(super) fn expected(&self, what: &str) -> ParseError {
         self.unexpected_here(&format!("expected {what}, found {}", self.describe()))
     }
 
@@ -217,7 +227,7 @@ impl Parser<'_> {
     /// Precedence climbing: an expression whose infix operators all bind at least as tightly
     /// as `min`. One loop serves every level, so a parenthesis costs a few stack frames rather
     /// than one per precedence level.
-    fn expr(&mut self, min: u8) -> Result<Parsed, ParseError> {
+    pub(super) fn expr(&mut self, min: u8) -> Result<Parsed, ParseError> {
         let mut lhs = self.prefix(min)?;
         // Whether `lhs` is a comparison built by this loop, which another may not follow.
         let mut after_comparison = false;
@@ -558,21 +568,21 @@ fn unary(op: UnOp, op_span: Span, expr: Box<Expr>, h: usize) -> Result<Parsed, P
 }
 
 /// Binding strength of infix operators (and of the prefix ones, for `prefix`), weakest first.
-mod prec {
+pub(super) mod prec {
     /// `or`, `|`
-    pub(super) const OR: u8 = 1;
+    pub(in crate::query) const OR: u8 = 1;
     /// `and`, `&`
-    pub(super) const AND: u8 = 2;
+    pub(in crate::query) const AND: u8 = 2;
     /// prefix `not`, `~`
-    pub(super) const NOT: u8 = 3;
+    pub(in crate::query) const NOT: u8 = 3;
     /// comparisons, `in`, `not in`, `is`
-    pub(super) const CMP: u8 = 4;
+    pub(in crate::query) const CMP: u8 = 4;
     /// `+`, `-`
-    pub(super) const ADD: u8 = 5;
+    pub(in crate::query) const ADD: u8 = 5;
     /// `*`, `/`
-    pub(super) const MUL: u8 = 6;
+    pub(in crate::query) const MUL: u8 = 6;
     /// prefix `-`
-    pub(super) const NEG: u8 = 7;
+    pub(in crate::query) const NEG: u8 = 7;
 }
 
 /// The precedence of the infix operator starting at `t` (followed by `next`), if it is one.
