@@ -210,8 +210,11 @@ impl Acc {
                         Value::Timestamp(i64::try_from(x).unwrap_or(i64::MAX), u)
                     }
                     (Some(x), ColumnType::Fixed(DType::Bool)) => Value::Bool(x != 0),
-                    (Some(x), _) if unsigned => Value::UInt(u64::try_from(x).unwrap_or(u64::MAX)),
-                    (Some(x), _) => Value::Int(i64::try_from(x).unwrap_or(i64::MAX)),
+                    // An expression's value may pass 64 bits: exact, as a `BigInt`.
+                    (Some(x), _) if unsigned => {
+                        u64::try_from(x).map_or(Value::BigInt(x), Value::UInt)
+                    }
+                    (Some(x), _) => i64::try_from(x).map_or(Value::BigInt(x), Value::Int),
                 }
             }
             #[expect(clippy::cast_precision_loss, reason = "a mean is a float")]
