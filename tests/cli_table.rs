@@ -447,3 +447,114 @@ fn cli_table_errors_say_what_is_wrong() {
     fails(d, &["export", "flights", "out.xyz"], 2, &["--format"]);
     fails(d, &["import", "nothere.csv", "t"], 1, &["nothere.csv"]);
 }
+
+/// The select, group and order flags: what works, and the usage errors (exit code 2) for
+/// lists that do not parse or name two outputs alike.
+#[test]
+fn cli_table_select_group_and_order_flags() {
+    let tmp = flights_table();
+    let d = tmp.path();
+    let json = |args: &[&str]| -> serde_json::Value {
+        let mut a = vec!["query", "flights"];
+        a.extend_from_slice(args);
+        a.extend(["--format", "json"]);
+        serde_json::from_str(&ok(d, &a)).unwrap()
+    };
+    // A value starting with '-' is a value, not an option.
+    let j = json(&["--where", "-dep_delay > 100", "--agg", "count(*)"]);
+    let k = json(&["--where", "dep_delay < -100", "--agg", "count(*)"]);
+    assert_eq!(j, k);
+    // Aggregates in --select make one row, with their aliases.
+    let j = json(&["--select", "count(*) as n, max(distance) as far"]);
+    assert_eq!(j[0]["far"], 4983);
+    assert!(j[0]["n"].as_u64().unwrap() > 3000);
+    // --select with --group-by chooses and names the outputs.
+    let j = json(&[
+        "--group-by",
+        "origin",
+        "--select",
+        "count(*) as n, origin",
+        "--order-by",
+        "n desc",
+        "--limit",
+        "1",
+    ]);
+    assert_eq!(j.as_array().unwrap().len(), 1);
+    assert!(j[0]["origin"].is_string() && j[0]["n"].is_u64(), "{j}");
+    // Order by an expression that is not printed, and the CSV header follows the aliases.
+    let csv = ok(
+        d,
+        &[
+            "query",
+            "flights",
+            "--select",
+            "flight, distance / 2 as half",
+            "--order-by",
+            "distance desc, flight",
+            "--limit",
+            "2",
+            "--format",
+            "csv",
+        ],
+    );
+    assert!(csv.starts_with("flight,half\n"), "{csv}");
+    assert!(csv.lines().nth(1).unwrap().ends_with(",2491.5"), "{csv}");
+    // Usage errors: two outputs with one name, lists that do not parse, keys that are not columns.
+    fails(
+        d,
+        &["query", "flights", "--select", "flight, distance as flight"],
+        2,
+        &["two outputs are named \"flight\"", "as"],
+    );
+    fails(
+        d,
+        &[
+            "query",
+            "flights",
+            "--group-by",
+            "origin",
+            "--agg",
+            "count(*) as origin",
+        ],
+        2,
+        &["two outputs are named \"origin\""],
+    );
+    fails(
+        d,
+        &["query", "flights", "--select", "flight,", "--limit", "1"],
+        2,
+        &["--select", "^"],
+    );
+    fails(
+        d,
+        &["query", "flights", "--order-by", "flight sideways"],
+        2,
+        &["--order-by", "asc", "desc"],
+    );
+    fails(
+        d,
+        &["query", "flights", "--group-by", "distance / 2"],
+        2,
+        &["not a column"],
+    );
+    // Semantic errors exit 1 and point at the spot.
+    fails(
+        d,
+        &[
+            "query",
+            "flights",
+            "--select",
+            "flight",
+            "--order-by",
+            "sum(distance)",
+        ],
+        1,
+        &["cannot order rows by the aggregate", "--order-by"],
+    );
+    fails(
+        d,
+        &["query", "flights", "--select", "carrier, count(*)"],
+        1,
+        &["neither a group key nor inside an aggregate", "--select"],
+    );
+}
