@@ -502,6 +502,12 @@ fn cli_table_select_group_and_order_flags() {
     // Usage errors: two outputs with one name, lists that do not parse, keys that are not columns.
     fails(
         d,
+        &["query", "flights", "--select", "flight, flight"],
+        2,
+        &["two outputs are named \"flight\""],
+    );
+    fails(
+        d,
         &["query", "flights", "--select", "flight, distance as flight"],
         2,
         &["two outputs are named \"flight\"", "as"],

@@ -116,20 +116,6 @@ fn execute(t: &CTable, args: &Args, out: impl Write) -> Result<()> {
         None => None,
         Some(text) => Some(group_keys(text)?),
     };
-    // Plain columns, in table order or as listed, without ordering: the Arrow stream.
-    if keys.is_none() && aggs.is_none() && args.order_by.is_none() {
-        let plain: Option<Vec<&str>> = match &select {
-            None => Some(Vec::new()),
-            Some(items) => items.iter().map(plain_column).collect(),
-        };
-        if let Some(cols) = plain {
-            let q = match args.limit {
-                Some(n) => q.limit(n),
-                None => q,
-            };
-            return rows(&q, &cols, args.format, out);
-        }
-    }
     let (items, flag) = match (&select, &aggs) {
         (Some(s), _) => (s.clone(), "--select"),
         (None, Some(a)) => (a.clone(), "--agg"),
@@ -150,6 +136,20 @@ fn execute(t: &CTable, args: &Args, out: impl Write) -> Result<()> {
             "two outputs are named {dup:?}; give one of them another name with `as` \
              (`{flag} \"..., {dup} as {dup}2\"`)"
         );
+    }
+    // Plain columns, in table order or as listed, without ordering: the Arrow stream.
+    if keys.is_none() && aggs.is_none() && args.order_by.is_none() {
+        let plain: Option<Vec<&str>> = match &select {
+            None => Some(Vec::new()),
+            Some(items) => items.iter().map(plain_column).collect(),
+        };
+        if let Some(cols) = plain {
+            let q = match args.limit {
+                Some(n) => q.limit(n),
+                None => q,
+            };
+            return rows(&q, &cols, args.format, out);
+        }
     }
     let sel = build(t, q, keys.as_deref(), items, select.is_none())
         .map_err(|e| query_error(e, source(args, flag), flag))?;
