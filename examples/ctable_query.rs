@@ -1,4 +1,5 @@
-//! Build a compressed table and query it: filters, aggregates and a group-by.
+//! Build a compressed table and query it: filters, aggregates, group-by, select lists with
+//! expressions, and ordered top-k results.
 //!
 //! `cargo run --release --example ctable_query`
 
@@ -57,6 +58,25 @@ fn main() -> blz::Result<()> {
         .query("qty == 99")
         .and_then(|q| q.limit(3).rows(&["sym", "price"]))?;
     println!("first three rows with qty == 99: {first:?}");
+
+    // SQL-shaped answers: expressions with names, two keys, ordering, a top-k.
+    let top = t
+        .query("qty > 0")?
+        .group(&["sym", "note"], "sym, note, count(*) as trades, sum(price * qty) as notional")?
+        .order_by("notional desc")?
+        .limit(3)
+        .run()?;
+    println!("{:?}", top.columns);
+    for row in &top.rows {
+        println!("{row:?}");
+    }
+    let biggest = t
+        .query("sym == 'GOOG'")?
+        .select("qty, price, price * qty as value")?
+        .order_by("value desc, qty")?
+        .limit(2)
+        .run()?;
+    println!("largest GOOG trades: {:?}", biggest.rows);
 
     match t.query("price > 'cheap'") {
         Err(e) => println!("a type error reads: {e}"),
