@@ -288,6 +288,18 @@ fn key_slots(ctx: &mut Ctx<'_>, ki: usize, sel: Option<&[bool]>) -> Result<(Vec<
             } else {
                 Vec::new()
             };
+            if dense && sel.is_none() && kvalid.is_none() {
+                // Every row, no nulls, a small range: one table lookup per row.
+                for (slot, &k) in row_slot.iter_mut().zip(&ks) {
+                    let o = usize::try_from(k.abs_diff(lo)).unwrap_or(0);
+                    if by_off[o] == NO_SLOT {
+                        slot_keys.push(Key::Int(k));
+                        by_off[o] = slot_of(slot_keys.len() - 1);
+                    }
+                    *slot = by_off[o];
+                }
+                return Ok((slot_keys, row_slot));
+            }
             let mut by_key: HashMap<i64, u32> = HashMap::new();
             for i in (0..nrows).filter(|&i| selected(i)) {
                 row_slot[i] = if !null_ok(i) {
