@@ -464,23 +464,30 @@ impl<'t> Select<'t> {
                 .iter()
                 .map(|&(o, _)| out_values(ctx, &outs[o]))
                 .collect::<Result<Vec<_>>>()?;
-            let mut cands: Vec<Cand> = idx
-                .iter()
-                .map(|&i| {
-                    let k = keyv.iter().map(|v| value_at(ctx, v, i)).collect();
-                    (k, ctx.start + i, Vec::new())
-                })
-                .collect();
-            sort_top(&mut cands, self.limit, cmp);
+            // Keys in one flat vector (no allocation per row); the chunk's best rows are
+            // chosen by index, and only they get their outputs.
+            let nk = keyv.len();
+            let mut flat: Vec<Value> = Vec::with_capacity(idx.len() * nk);
+            for &i in &idx {
+                flat.extend(keyv.iter().map(|v| value_at(ctx, v, i)));
+            }
+            let key = |j: usize| &flat[j * nk..(j + 1) * nk];
+            let mut best: Vec<usize> = (0..idx.len()).collect();
+            sort_top(&mut best, self.limit, |&a, &b| {
+                keys_cmp(key(a), key(b), &dirs).then(a.cmp(&b))
+            });
             let vals = outs[..n]
                 .iter()
                 .map(|o| out_values(ctx, o))
                 .collect::<Result<Vec<_>>>()?;
-            for c in &mut cands {
-                let i = c.1 - ctx.start;
-                c.2 = vals.iter().map(|v| value_at(ctx, v, i)).collect();
-            }
-            Ok(cands)
+            Ok(best
+                .into_iter()
+                .map(|j| {
+                    let i = idx[j];
+                    let out = vals.iter().map(|v| value_at(ctx, v, i)).collect();
+                    (key(j).to_vec(), ctx.start + i, out)
+                })
+                .collect::<Vec<Cand>>())
         })?;
         let mut all: Vec<Cand> = parts.into_iter().flatten().collect();
         sort_top(&mut all, self.limit, cmp);
