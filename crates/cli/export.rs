@@ -44,8 +44,9 @@ pub(crate) struct Args {
     /// .arrows].
     #[arg(long, value_enum)]
     format: Option<OutFormat>,
-    /// Export only the rows where EXPR holds (the query language of `blz query`).
-    #[arg(long = "where", value_name = "EXPR")]
+    /// Export only the rows where EXPR holds (the query language of `blz query`); EXPR may
+    /// start with `-` (`--where "-x > 3"`).
+    #[arg(long = "where", value_name = "EXPR", allow_hyphen_values = true)]
     filter: Option<String>,
     /// Columns to export, comma-separated [default: all].
     #[arg(long, value_delimiter = ',', value_name = "COL,...")]

@@ -30,16 +30,21 @@ pub(crate) fn open_read_with_cache(
         .map_err(|e| anyhow!("cannot open table {}: {e}", path.display()))
 }
 
-/// A query error for the text `src`: the message, then the text with a caret under the
-/// offending part (for parse and type errors); other errors unchanged.
+/// A query error for the text of option `what` (`--where`): `in --where: MESSAGE`, then the
+/// text with a caret under the offending part (for parse and type errors; the caret shows the
+/// place, so the message does not count columns); other errors after `in --where: `.
 pub(crate) fn query_error(e: Error, src: &str, what: &str) -> anyhow::Error {
-    let (span, message) = match &e {
-        Error::Parse(p) => (p.span, p.message.clone()),
-        Error::Query { span, message } => (*span, message.clone()),
-        _ => return anyhow::Error::new(e).context(format!("in {what}")),
+    let (span, message) = match e {
+        Error::Parse(p) => (p.span, p.message),
+        Error::Query { span, message } => (span, message),
+        e => return anyhow::Error::new(e).context(format!("in {what}")),
     };
-    let caret = ParseError { span, message }.render(src);
-    anyhow!("{e}\n\n{caret}\n\nin {what}")
+    let caret = ParseError {
+        span,
+        message: String::new(),
+    }
+    .render(src);
+    anyhow!("in {what}: {message}\n\n{caret}")
 }
 
 #[cfg(test)]
