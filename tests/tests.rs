@@ -10,6 +10,7 @@ mod cli;
 mod cli_bench;
 mod cli_input;
 mod cli_output;
+mod cli_query_sql;
 mod cli_query_bench;
 mod cli_safety;
 mod cli_table;
