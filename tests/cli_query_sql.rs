@@ -68,15 +68,18 @@ fn table(dir: &Path) {
     let mut t = CTable::create(dir.join("T"), opts).unwrap();
     let cycle = [1.0f64, f64::NAN, -0.0, f64::INFINITY, f64::NAN, 0.0];
     let x: Vec<f64> = (0..256)
-        .map(|k| if k < 128 { cycle[k % 6] } else { (k % 3) as f64 })
+        .map(|k| {
+            if k < 128 {
+                cycle[k % 6]
+            } else {
+                (k % 3) as f64
+            }
+        })
         .collect();
     t.append(vec![
         ColumnBatch::new("k", (0..256i64).collect::<Vec<_>>()),
         ColumnBatch::new("x", x),
-        ColumnBatch::new(
-            "s",
-            (0..256).map(|k| format!("s{k}")).collect::<Vec<_>>(),
-        ),
+        ColumnBatch::new("s", (0..256).map(|k| format!("s{k}")).collect::<Vec<_>>()),
         ColumnBatch::new("i", (0..256i64).map(|k| k % 10 - 3).collect::<Vec<_>>()),
     ])
     .unwrap();
@@ -87,7 +90,9 @@ fn table(dir: &Path) {
 fn count(dir: &Path, filter: &str) -> usize {
     let out = ok(
         dir,
-        &["query", "T", "--where", filter, "--select", "k", "--format", "csv"],
+        &[
+            "query", "T", "--where", filter, "--select", "k", "--format", "csv",
+        ],
     );
     out.lines().count() - 1
 }
@@ -96,7 +101,16 @@ fn count(dir: &Path, filter: &str) -> usize {
 fn min_max(dir: &Path, filter: &str) -> String {
     let out = ok(
         dir,
-        &["query", "T", "--where", filter, "--agg", "min(x),max(x)", "--format", "csv"],
+        &[
+            "query",
+            "T",
+            "--where",
+            filter,
+            "--agg",
+            "min(x),max(x)",
+            "--format",
+            "csv",
+        ],
     );
     out.lines().nth(1).unwrap_or_default().to_owned()
 }
@@ -155,7 +169,10 @@ fn cli_query_errors_speak_the_users_language() {
     fails(
         d,
         &["export", "T", "out.csv", "--where", "x > > 3"],
-        &["in --where: expected an expression, found '>'", "x > > 3\n    ^"],
+        &[
+            "in --where: expected an expression, found '>'",
+            "x > > 3\n    ^",
+        ],
     );
     // A folder that is no table says how to make one, in the command's words.
     std::fs::create_dir(d.join("empty")).unwrap();
@@ -172,7 +189,12 @@ fn cli_export_where_may_start_with_a_minus() {
     let d = tmp.path();
     table(d);
     // i = k % 10 - 3: -i > 2 where k % 10 == 0, 26 rows.
-    ok(d, &["export", "T", "out.csv", "--where", "-i > 2", "--select", "k"]);
+    ok(
+        d,
+        &[
+            "export", "T", "out.csv", "--where", "-i > 2", "--select", "k",
+        ],
+    );
     let out = std::fs::read_to_string(d.join("out.csv")).unwrap();
     let ks: Vec<i64> = out.lines().skip(1).map(|l| l.parse().unwrap()).collect();
     assert_eq!(ks, (0..256).step_by(10).collect::<Vec<_>>(), "{out}");

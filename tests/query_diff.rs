@@ -762,7 +762,10 @@ fn reference_follows_sql() {
     assert_eq!(reference::cmp(&nan, Op::Eq, &nan), Some(true));
     assert_eq!(reference::cmp(&nan, Op::Ge, &nan), Some(true));
     assert_eq!(reference::cmp(&nan, Op::Ne, &nan), Some(false));
-    assert_eq!(reference::cmp(&nan, Op::Gt, &V::F(f64::INFINITY)), Some(true));
+    assert_eq!(
+        reference::cmp(&nan, Op::Gt, &V::F(f64::INFINITY)),
+        Some(true)
+    );
     assert_eq!(reference::cmp(&nan, Op::Gt, &V::F(1e308)), Some(true));
     assert_eq!(
         reference::cmp(&V::I(i64::MAX.into()), Op::Lt, &nan),
@@ -773,10 +776,7 @@ fn reference_follows_sql() {
         reference::between3(&nan, &V::I(1), &V::I(2), true),
         Some(true)
     );
-    assert_eq!(
-        reference::between3(&nan, &V::I(1), &nan, false),
-        Some(true)
-    );
+    assert_eq!(reference::between3(&nan, &V::I(1), &nan, false), Some(true));
     assert_eq!(reference::cmp(&V::F(-0.0), Op::Eq, &V::F(0.0)), Some(true));
     assert_eq!(reference::cmp(&V::Null, Op::Eq, &V::I(1)), None);
     assert_eq!(
@@ -806,5 +806,8 @@ fn reference_follows_sql() {
     let min = reference::aggregate(&t, Col::F64, Agg::Min, &[0, 1]).0;
     assert_eq!(min, Some(V::F(1.0)));
     let only_nan = reference::aggregate(&t, Col::F64, Agg::Min, &[1]).0;
-    assert!(matches!(only_nan, Some(V::F(f)) if f.is_nan()), "{only_nan:?}");
+    assert!(
+        matches!(only_nan, Some(V::F(f)) if f.is_nan()),
+        "{only_nan:?}"
+    );
 }

@@ -61,6 +61,9 @@ mod tests {
         let e = query_error(t.query(src).err().unwrap(), src, "--where");
         let text = format!("{e:#}");
         assert!(text.contains("qty < 10 $ 3\n         ^"), "{text}");
+        // The caret shows the place: the message does not count columns.
+        assert!(text.starts_with("in --where: unknown character"), "{text}");
+        assert!(!text.contains("error at"), "{text}");
         let src = "price > 3";
         let e = query_error(t.query(src).err().unwrap(), src, "--where");
         let text = format!("{e:#}");

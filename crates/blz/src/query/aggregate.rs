@@ -314,7 +314,10 @@ pub(super) fn chunk_acc(col: &Column, c: usize, mm: bool) -> Result<Option<Acc>>
             count: s.count as u64,
             fsum: s.sum,
             // The statistics skip NaN, which SQL orders above every number.
-            min: s.min.map(Widen::wf).or((s.nan_count > 0).then_some(f64::NAN)),
+            min: s
+                .min
+                .map(Widen::wf)
+                .or((s.nan_count > 0).then_some(f64::NAN)),
             max: if s.nan_count > 0 {
                 Some(f64::NAN)
             } else {

@@ -384,10 +384,9 @@ fn iso(s: &str, u: TimeUnit, span: Span) -> Result<i64> {
 fn col_lit(i: usize, kind: Kind, cmp: Cmp, lit: &Literal, span: Span, col: &str) -> Result<Node> {
     match (kind, lit) {
         // NaN lies above every integer.
-        (Kind::Int | Kind::Bool, Literal::Float(f)) if f.is_nan() => Ok(Node::NotNull(
-            i,
-            cmp.holds(Ordering::Less),
-        )),
+        (Kind::Int | Kind::Bool, Literal::Float(f)) if f.is_nan() => {
+            Ok(Node::NotNull(i, cmp.holds(Ordering::Less)))
+        }
         (Kind::Int | Kind::Bool, Literal::Float(f)) if f.fract() != 0.0 => {
             let (lo, hi) = (f.floor(), f.ceil());
             #[expect(clippy::cast_possible_truncation, reason = "integral, saturating")]

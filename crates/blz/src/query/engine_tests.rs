@@ -420,13 +420,22 @@ fn nan_and_signed_zero_follow_duckdb() {
             ("k < x", 4),
         ];
         for (q, want) in cases {
-            assert_eq!(count(&t, q), want, "{q} (chunklen {chunklen}, stats {stats})");
+            assert_eq!(
+                count(&t, q),
+                want,
+                "{q} (chunklen {chunklen}, stats {stats})"
+            );
         }
         // NaN is the largest value: max over {1.0, NaN} is NaN, min is 1.0.
         let got = aggs(
             &t,
             "k < 2",
-            &[(Agg::Min, "x"), (Agg::Max, "x"), (Agg::Min, "y"), (Agg::Max, "y")],
+            &[
+                (Agg::Min, "x"),
+                (Agg::Max, "x"),
+                (Agg::Min, "y"),
+                (Agg::Max, "y"),
+            ],
         );
         assert_eq!(got[0], Value::Float(1.0), "chunklen {chunklen}");
         assert!(matches!(got[1], Value::Float(f) if f.is_nan()), "{got:?}");
@@ -438,7 +447,8 @@ fn nan_and_signed_zero_follow_duckdb() {
         // Only NaNs: both are NaN.
         let got = aggs(&t, "k == 1 or k == 4", &[(Agg::Min, "x"), (Agg::Max, "x")]);
         assert!(
-            got.iter().all(|v| matches!(v, Value::Float(f) if f.is_nan())),
+            got.iter()
+                .all(|v| matches!(v, Value::Float(f) if f.is_nan())),
             "{got:?}"
         );
         // Without the NaNs: max is inf.
@@ -487,12 +497,28 @@ fn mismatch_errors_name_both_sides() {
         (&t, "s < i", &["`s` (text)", "`i` (an integer)"]),
         (&t, "f >= s", &["`f` (a float)", "`s` (text)"]),
         (&t, "i + 1 > s", &["(an integer)", "`s` (text)"]),
-        (&t, "i == '60'", &["`i` (an integer)", "the text '60'", "write 60 without quotes"]),
+        (
+            &t,
+            "i == '60'",
+            &[
+                "`i` (an integer)",
+                "the text '60'",
+                "write 60 without quotes",
+            ],
+        ),
         (&t, "s in [1, 2]", &["text column `s`", "the integer 1"]),
-        (&t, "t >= 1370044800", &["timestamp", "the integer 1370044800", "in quotes"]),
+        (
+            &t,
+            "t >= 1370044800",
+            &["timestamp", "the integer 1370044800", "in quotes"],
+        ),
         (&t, "t < i", &["`t` (a timestamp)", "`i` (an integer)"]),
         (&t, "t == s", &["`t` (a timestamp)", "`s` (text)"]),
-        (&t, "i like 'a%'", &["'like' applies to text", "`i` is an integer"]),
+        (
+            &t,
+            "i like 'a%'",
+            &["'like' applies to text", "`i` is an integer"],
+        ),
         (&t, "s + 1 > 2", &["`s` is text, not a number"]),
         (&b, "b == 'x'", &["`b` (a bool)", "the text 'x'"]),
         (&b, "s == true", &["`s` (text)", "true"]),

@@ -193,7 +193,10 @@ pub(super) fn cmp_slice<T: Widen + PartialOrd>(xs: &[T], cmp: Cmp, lit: Scalar) 
         (true, Scalar::F(l)) if !l.is_nan() => {
             // IEEE comparisons are false with a NaN `x`, which lies above `l`: `>` and `>=`
             // are the negations of `<=` and `<`; `<`, `<=`, `==`, `!=` are right as they are.
-            #[expect(clippy::neg_cmp_op_on_partial_ord, reason = "NaN is above every number")]
+            #[expect(
+                clippy::neg_cmp_op_on_partial_ord,
+                reason = "NaN is above every number"
+            )]
             match cmp {
                 Cmp::Lt => xs.iter().map(|&x| x.wf() < l).collect(),
                 Cmp::Le => xs.iter().map(|&x| x.wf() <= l).collect(),
@@ -529,10 +532,7 @@ pub(super) fn eval(ctx: &mut Ctx<'_>, node: &Node, c: usize) -> Result<Mask> {
         Node::StrCmp(i, cmp, s) => {
             let known = ctx.validity(*i)?.cloned();
             let val = match ctx.buf(*i)? {
-                Buf::Text(xs) => xs
-                    .iter()
-                    .map(|x| cmp.holds(x.as_str().cmp(s)))
-                    .collect(),
+                Buf::Text(xs) => xs.iter().map(|x| cmp.holds(x.as_str().cmp(s))).collect(),
                 _ => vec![false; n],
             };
             Mask { val, known }
@@ -561,11 +561,7 @@ pub(super) fn eval(ctx: &mut Ctx<'_>, node: &Node, c: usize) -> Result<Mask> {
             ctx.buf(*i)?;
             ctx.buf(*j)?;
             let (a, b) = (texts(ctx, *i), texts(ctx, *j));
-            let val = a
-                .iter()
-                .zip(&b)
-                .map(|(x, y)| cmp.holds(x.cmp(y)))
-                .collect();
+            let val = a.iter().zip(&b).map(|(x, y)| cmp.holds(x.cmp(y))).collect();
             Mask { val, known }
         }
         Node::StrIn(i, vals, neg) => str_mask(ctx, *i, vals, *neg)?,
@@ -575,17 +571,17 @@ pub(super) fn eval(ctx: &mut Ctx<'_>, node: &Node, c: usize) -> Result<Mask> {
                 NumV::I(x) => x
                     .iter()
                     .map(|&x| {
-                        vals.iter().any(|&l| {
-                            scalar_cmp(Scalar::I(x), l) == Ordering::Equal
-                        }) != *neg
+                        vals.iter()
+                            .any(|&l| scalar_cmp(Scalar::I(x), l) == Ordering::Equal)
+                            != *neg
                     })
                     .collect(),
                 NumV::F(x) => x
                     .iter()
                     .map(|&x| {
-                        vals.iter().any(|&l| {
-                            scalar_cmp(Scalar::F(x), l) == Ordering::Equal
-                        }) != *neg
+                        vals.iter()
+                            .any(|&l| scalar_cmp(Scalar::F(x), l) == Ordering::Equal)
+                            != *neg
                     })
                     .collect(),
             };
