@@ -174,6 +174,19 @@ fn cli_query_errors_speak_the_users_language() {
             "x > > 3\n    ^",
         ],
     );
+    // An error met while running (an integer overflow in a row) is shown the same way.
+    fails(
+        d,
+        &[
+            "export",
+            "T",
+            "over.csv",
+            "--where",
+            "k * 9223372036854775807 * 9223372036854775807 * 4 > 0",
+        ],
+        &["in --where: integer overflow in", "\n^^^^"],
+    );
+    assert!(!d.join("over.csv").exists());
     // A folder that is no table says how to make one, in the command's words.
     std::fs::create_dir(d.join("empty")).unwrap();
     fails(

@@ -39,6 +39,24 @@ pub(crate) fn query_error(e: Error, src: &str, what: &str) -> anyhow::Error {
         Error::Query { span, message } => (span, message),
         e => return anyhow::Error::new(e).context(format!("in {what}")),
     };
+    shown(span, &message, src, what)
+}
+
+/// An error met while running the query of option `what` (an integer overflow in a row): a
+/// query error anywhere in its chain is shown as [`query_error`] shows it; others unchanged.
+pub(crate) fn run_error(e: anyhow::Error, src: &str, what: &str) -> anyhow::Error {
+    let found = e.chain().find_map(|c| match c.downcast_ref::<Error>() {
+        Some(Error::Query { span, message }) => Some((*span, message.clone())),
+        _ => None,
+    });
+    match found {
+        Some((span, message)) => shown(span, &message, src, what),
+        None => e,
+    }
+}
+
+/// `in --where: MESSAGE`, then the text with a caret under `span`.
+fn shown(span: blz::Span, message: &str, src: &str, what: &str) -> anyhow::Error {
     let caret = ParseError {
         span,
         message: String::new(),
