@@ -6,7 +6,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use blz::arrow::FileFormat;
 use blz::arrow::arrow_array::{RecordBatch, RecordBatchReader};
 use blz::arrow::arrow_schema::{ArrowError, SchemaRef};
