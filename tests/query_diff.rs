@@ -10,8 +10,9 @@
 //! - integers exactly (i128): `a == b` near 2^63, `i - 9223372036854775807 < 0`, an integer
 //!   against a float compared exactly; an integer result outside i64 may be an error (DuckDB's
 //!   BIGINT overflow), never a wrong row; `/` is float division;
-//! - floats as IEEE 754: `-0.0 == 0.0`, a comparison with NaN is false (`!=` true); min and max
-//!   skip NaN (the engine's documented rule; DuckDB orders NaN above every number);
+//! - floats in DuckDB's total order: `-0.0 == 0.0`, NaN equals NaN and lies above every number
+//!   (`+inf` too), so `nan > 1e308`, `nan not between 1 and 2`; `max` over `{1.0, NaN}` is NaN
+//!   and `min` is 1.0; `/` is IEEE division (`0.0 / 0.0` is NaN, `1 / 0` is inf);
 //! - aggregates skip NULL; `sum`, `min`, `max`, `mean` of no value are NULL, `count` is 0;
 //!   integer sums are exact;
 //! - text compares byte-wise (UTF-8 order, DuckDB's default collation); `like` with `%` and
@@ -330,7 +331,9 @@ fn num_expr(ops: Ops) -> impl Strategy<Value = Num> {
         prop_oneof![
             3 => (inner.clone(), prop::sample::select(vec!['+', '-', '*']), inner.clone())
                 .prop_map(|(a, op, b)| Num::Bin(op, Box::new(a), Box::new(b))),
-            1 => (inner.clone(), prop::sample::select(vec![2.0, -4.0, 0.5, 3.0]))
+            // Division by ±0.0 too: inf, -inf and NaN (`0.0 / 0.0`) in the middle of
+            // expressions, compared in SQL's order.
+            1 => (inner.clone(), prop::sample::select(vec![2.0, -4.0, 0.5, 3.0, 0.0, -0.0]))
                 .prop_map(|(a, d)| Num::Div(Box::new(a), d)),
             1 => inner.prop_map(|a| Num::Neg(Box::new(a))),
         ]
@@ -713,12 +716,11 @@ proptest! {
         run(&t, &p, &aggs, key, limit)?;
     }
 
-    // Open defect of issue 17: a comparison between an integer expression and a float
-    // expression (`f64 * 3 > 9007199254740993 + i8`) goes through f64 in the engine, where the
-    // reference (and DuckDB) compare exactly; the persisted regression case shows it. Run it
-    // with `cargo test query_diff -- --ignored` while fixing that.
+    // The persisted regression case of this property was `x not between lo and hi` with a NaN
+    // `x`: the engine evaluated it as `x < lo or x > hi`, the reference as
+    // `not (x >= lo and x <= hi)`, which IEEE comparisons (false with NaN) tell apart. Both now
+    // order floats as DuckDB does (NaN above every number), where the two forms agree.
     #[test]
-    #[ignore = "issue 17 open: integer-vs-float expression comparisons are not exact yet"]
     fn engine_matches_reference_sql_additions(
         t in table_strategy(),
         p in pred(Ops { additions: true }),
@@ -755,6 +757,26 @@ fn reference_follows_sql() {
         reference::cmp(&V::F(f64::NAN), Op::Ne, &V::I(1)),
         Some(true)
     );
+    // NaN as DuckDB 2.0.1 orders it: equal to itself, above every number.
+    let nan = V::F(f64::NAN);
+    assert_eq!(reference::cmp(&nan, Op::Eq, &nan), Some(true));
+    assert_eq!(reference::cmp(&nan, Op::Ge, &nan), Some(true));
+    assert_eq!(reference::cmp(&nan, Op::Ne, &nan), Some(false));
+    assert_eq!(
+        reference::cmp(&nan, Op::Gt, &V::F(f64::INFINITY)),
+        Some(true)
+    );
+    assert_eq!(reference::cmp(&nan, Op::Gt, &V::F(1e308)), Some(true));
+    assert_eq!(
+        reference::cmp(&V::I(i64::MAX.into()), Op::Lt, &nan),
+        Some(true)
+    );
+    assert_eq!(reference::cmp(&nan, Op::Eq, &V::I(1)), Some(false));
+    assert_eq!(
+        reference::between3(&nan, &V::I(1), &V::I(2), true),
+        Some(true)
+    );
+    assert_eq!(reference::between3(&nan, &V::I(1), &nan, false), Some(true));
     assert_eq!(reference::cmp(&V::F(-0.0), Op::Eq, &V::F(0.0)), Some(true));
     assert_eq!(reference::cmp(&V::Null, Op::Eq, &V::I(1)), None);
     assert_eq!(
@@ -775,4 +797,17 @@ fn reference_follows_sql() {
     let t = Table::empty();
     assert_eq!(n.eval(&t, 0, &mut o), V::I(i128::from(i64::MIN) - 1));
     assert!(o, "an intermediate outside i64 is flagged");
+    // min and max with NaN: NaN is the largest value.
+    let mut t = Table::empty();
+    t.b = vec![None; 3];
+    t.f64s = vec![Some(1.0), Some(f64::NAN), Some(-0.0)];
+    let max = reference::aggregate(&t, Col::F64, Agg::Max, &[0, 1, 2]).0;
+    assert!(matches!(max, Some(V::F(f)) if f.is_nan()), "{max:?}");
+    let min = reference::aggregate(&t, Col::F64, Agg::Min, &[0, 1]).0;
+    assert_eq!(min, Some(V::F(1.0)));
+    let only_nan = reference::aggregate(&t, Col::F64, Agg::Min, &[1]).0;
+    assert!(
+        matches!(only_nan, Some(V::F(f)) if f.is_nan()),
+        "{only_nan:?}"
+    );
 }

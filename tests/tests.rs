@@ -11,6 +11,7 @@ mod cli_bench;
 mod cli_input;
 mod cli_output;
 mod cli_query_bench;
+mod cli_query_sql;
 mod cli_safety;
 mod cli_table;
 mod corruption;

@@ -6,7 +6,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use blz::arrow::FileFormat;
 use blz::arrow::arrow_array::{RecordBatch, RecordBatchReader};
 use blz::arrow::arrow_schema::{ArrowError, SchemaRef};
@@ -14,7 +14,7 @@ use blz::arrow::arrow_schema::{ArrowError, SchemaRef};
 use crate::outfile::OutFile;
 use crate::output::thousands;
 use crate::progress::Progress;
-use crate::tables::{open_read, query_error};
+use crate::tables::{open_read, query_error, run_error};
 
 /// Rows per record batch written.
 const BATCH_ROWS: usize = 1 << 16;
@@ -44,8 +44,9 @@ pub(crate) struct Args {
     /// .arrows].
     #[arg(long, value_enum)]
     format: Option<OutFormat>,
-    /// Export only the rows where EXPR holds (the query language of `blz query`).
-    #[arg(long = "where", value_name = "EXPR")]
+    /// Export only the rows where EXPR holds (the query language of `blz query`); EXPR may
+    /// start with `-` (`--where "-x > 3"`).
+    #[arg(long = "where", value_name = "EXPR", allow_hyphen_values = true)]
     filter: Option<String>,
     /// Columns to export, comma-separated [default: all].
     #[arg(long, value_delimiter = ',', value_name = "COL,...")]
@@ -100,13 +101,18 @@ pub(crate) fn run(args: &Args) -> Result<()> {
             args.dest.display()
         )
     };
+    // A query error met in a row (an integer overflow) is shown as a compile error is.
+    let run_error = |e: anyhow::Error| match &args.filter {
+        Some(text) => run_error(e, text, "--where"),
+        None => e,
+    };
     let rows = if to_stdout {
         let mut out = PipeWatch::default();
         match blz::arrow::export_to_writer(batches, &mut out, format, "standard output") {
             Ok(rows) => rows,
             // The reader has gone (`| head`): it has what it wanted.
             Err(_) if out.closed => return Ok(()),
-            Err(e) => return Err(anyhow::Error::new(e)).with_context(context),
+            Err(e) => return Err(run_error(anyhow::Error::new(e).context(context()))),
         }
     } else {
         // Written beside DEST and moved into place when complete: a failed export leaves
@@ -114,8 +120,7 @@ pub(crate) fn run(args: &Args) -> Result<()> {
         let mut out = OutFile::create(&args.dest, args.overwrite)?;
         let label = args.dest.display().to_string();
         let rows = blz::arrow::export_to_writer(batches, &mut out, format, &label)
-            .map_err(anyhow::Error::new)
-            .with_context(context)?;
+            .map_err(|e| run_error(anyhow::Error::new(e).context(context())))?;
         out.commit()?;
         rows
     };

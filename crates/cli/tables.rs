@@ -30,16 +30,39 @@ pub(crate) fn open_read_with_cache(
         .map_err(|e| anyhow!("cannot open table {}: {e}", path.display()))
 }
 
-/// A query error for the text `src`: the message, then the text with a caret under the
-/// offending part (for parse and type errors); other errors unchanged.
+/// A query error for the text of option `what` (`--where`): `in --where: MESSAGE`, then the
+/// text with a caret under the offending part (for parse and type errors; the caret shows the
+/// place, so the message does not count columns); other errors after `in --where: `.
 pub(crate) fn query_error(e: Error, src: &str, what: &str) -> anyhow::Error {
-    let (span, message) = match &e {
-        Error::Parse(p) => (p.span, p.message.clone()),
-        Error::Query { span, message } => (*span, message.clone()),
-        _ => return anyhow::Error::new(e).context(format!("in {what}")),
+    let (span, message) = match e {
+        Error::Parse(p) => (p.span, p.message),
+        Error::Query { span, message } => (span, message),
+        e => return anyhow::Error::new(e).context(format!("in {what}")),
     };
-    let caret = ParseError { span, message }.render(src);
-    anyhow!("{e}\n\n{caret}\n\nin {what}")
+    shown(span, &message, src, what)
+}
+
+/// An error met while running the query of option `what` (an integer overflow in a row): a
+/// query error anywhere in its chain is shown as [`query_error`] shows it; others unchanged.
+pub(crate) fn run_error(e: anyhow::Error, src: &str, what: &str) -> anyhow::Error {
+    let found = e.chain().find_map(|c| match c.downcast_ref::<Error>() {
+        Some(Error::Query { span, message }) => Some((*span, message.clone())),
+        _ => None,
+    });
+    match found {
+        Some((span, message)) => shown(span, &message, src, what),
+        None => e,
+    }
+}
+
+/// `in --where: MESSAGE`, then the text with a caret under `span`.
+fn shown(span: blz::Span, message: &str, src: &str, what: &str) -> anyhow::Error {
+    let caret = ParseError {
+        span,
+        message: String::new(),
+    }
+    .render(src);
+    anyhow!("in {what}: {message}\n\n{caret}")
 }
 
 #[cfg(test)]
@@ -56,6 +79,9 @@ mod tests {
         let e = query_error(t.query(src).err().unwrap(), src, "--where");
         let text = format!("{e:#}");
         assert!(text.contains("qty < 10 $ 3\n         ^"), "{text}");
+        // The caret shows the place: the message does not count columns.
+        assert!(text.starts_with("in --where: unknown character"), "{text}");
+        assert!(!text.contains("error at"), "{text}");
         let src = "price > 3";
         let e = query_error(t.query(src).err().unwrap(), src, "--where");
         let text = format!("{e:#}");

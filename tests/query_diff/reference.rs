@@ -194,37 +194,41 @@ impl Op {
         }
     }
 
-    fn holds(self, o: Option<Ordering>) -> bool {
-        match o {
-            // Unordered (a NaN): IEEE, only `!=` holds.
-            None => self == Op::Ne,
-            Some(o) => match self {
-                Op::Lt => o == Ordering::Less,
-                Op::Le => o != Ordering::Greater,
-                Op::Gt => o == Ordering::Greater,
-                Op::Ge => o != Ordering::Less,
-                Op::Eq => o == Ordering::Equal,
-                Op::Ne => o != Ordering::Equal,
-            },
+    fn holds(self, o: Ordering) -> bool {
+        match self {
+            Op::Lt => o == Ordering::Less,
+            Op::Le => o != Ordering::Greater,
+            Op::Gt => o == Ordering::Greater,
+            Op::Ge => o != Ordering::Less,
+            Op::Eq => o == Ordering::Equal,
+            Op::Ne => o != Ordering::Equal,
         }
     }
 }
 
-/// An integer against a float, exactly (`None` for NaN).
-fn cmp_int_float(i: i128, f: f64) -> Option<Ordering> {
-    if f.is_nan() {
-        return None;
+/// Two floats in SQL's (DuckDB's) total order: NaN equals NaN and lies above every number,
+/// `+inf` too; `-0.0 == 0.0`.
+fn float_order(x: f64, y: f64) -> Ordering {
+    match (x.is_nan(), y.is_nan()) {
+        (true, true) => Ordering::Equal,
+        (true, false) => Ordering::Greater,
+        (false, true) => Ordering::Less,
+        (false, false) => x.partial_cmp(&y).unwrap(),
     }
-    if f >= 1e38 {
-        return Some(Ordering::Less);
+}
+
+/// An integer against a float, exactly (a NaN is above every integer).
+fn cmp_int_float(i: i128, f: f64) -> Ordering {
+    if f.is_nan() || f >= 1e38 {
+        return Ordering::Less;
     }
     if f <= -1e38 {
-        return Some(Ordering::Greater);
+        return Ordering::Greater;
     }
     let t = f.trunc();
     // `t` is an integer below 1e38 in magnitude: the cast is exact.
     let ti = t as i128;
-    Some(match i.cmp(&ti) {
+    match i.cmp(&ti) {
         Ordering::Equal => {
             if f > t {
                 Ordering::Less
@@ -235,20 +239,20 @@ fn cmp_int_float(i: i128, f: f64) -> Option<Ordering> {
             }
         }
         o => o,
-    })
+    }
 }
 
 /// `a op b` in three-valued logic (`None` = unknown).
 pub(super) fn cmp(a: &V, op: Op, b: &V) -> Option<bool> {
     let o = match (a, b) {
         (V::Null, _) | (_, V::Null) => return None,
-        (V::I(x), V::I(y)) => Some(x.cmp(y)),
-        (V::F(x), V::F(y)) => x.partial_cmp(y),
+        (V::I(x), V::I(y)) => x.cmp(y),
+        (V::F(x), V::F(y)) => float_order(*x, *y),
         (V::I(x), V::F(y)) => cmp_int_float(*x, *y),
-        (V::F(x), V::I(y)) => cmp_int_float(*y, *x).map(Ordering::reverse),
-        (V::S(x), V::S(y)) => Some(x.as_bytes().cmp(y.as_bytes())),
-        (V::T(x), V::T(y)) => Some(x.cmp(y)),
-        (V::B(x), V::B(y)) => Some(x.cmp(y)),
+        (V::F(x), V::I(y)) => cmp_int_float(*y, *x).reverse(),
+        (V::S(x), V::S(y)) => x.as_bytes().cmp(y.as_bytes()),
+        (V::T(x), V::T(y)) => x.cmp(y),
+        (V::B(x), V::B(y)) => x.cmp(y),
         (a, b) => panic!("the generator compared {a:?} with {b:?}"),
     };
     Some(op.holds(o))
@@ -298,7 +302,7 @@ pub(super) enum Num {
     Neg(Box<Num>),
     /// `+`, `-` or `*`.
     Bin(char, Box<Num>, Box<Num>),
-    /// Division by a non-zero float literal.
+    /// Division by a float literal (IEEE: by ±0.0 gives ±inf or NaN, as in DuckDB).
     Div(Box<Num>, f64),
 }
 
@@ -329,7 +333,7 @@ impl Num {
                     *overflow |= !in_i64(x) || !in_i64(-x);
                     V::I(-x)
                 }
-                v => V::F(0.0 - as_f64(&v)),
+                v => V::F(-as_f64(&v)),
             },
             Num::Bin(op, a, b) => {
                 let (x, y) = (a.eval(t, i, overflow), b.eval(t, i, overflow));
@@ -372,6 +376,11 @@ impl Num {
             Num::Int(x) => x.to_string(),
             Num::Float(f) if f.is_sign_negative() => format!("({f:?})"),
             Num::Float(f) => format!("{f:?}"),
+            // `-N` right before a literal is the literal -N, which must fit i64 (as in the
+            // parser's tests); `-(N)` negates the literal as an expression, exactly.
+            Num::Neg(a) if matches!(**a, Num::Int(x) if x > i64::MAX.into()) => {
+                format!("(-({}))", a.render())
+            }
             Num::Neg(a) => format!("(-{})", a.render()),
             Num::Bin(op, a, b) => format!("({} {op} {})", a.render(), b.render()),
             Num::Div(a, d) => format!("({} / {})", a.render(), Num::Float(*d).render()),
@@ -440,7 +449,7 @@ fn in3(x: &V, list: &[V], negated: bool) -> Option<bool> {
     Some(hit != negated)
 }
 
-fn between3(x: &V, lo: &V, hi: &V, negated: bool) -> Option<bool> {
+pub(super) fn between3(x: &V, lo: &V, hi: &V, negated: bool) -> Option<bool> {
     let r = and3(cmp(x, Op::Ge, lo), cmp(x, Op::Le, hi));
     if negated { not3(r) } else { r }
 }
@@ -628,7 +637,8 @@ pub(super) fn group_key(t: &Table, key: Col, i: usize) -> Key {
 
 /// The aggregate of `col` over `rows` (NULLs skipped), and the scale float answers are
 /// compared at. `None`: an answer the order of summation decides (a float sum through
-/// overflow or NaN), or min/max over NaNs only, of which only the type is checked.
+/// overflow or NaN), of which only the type is checked. Min and max order NaN above every
+/// number, as DuckDB does: `max` over `{1.0, NaN}` is NaN, `min` is 1.0.
 pub(super) fn aggregate(t: &Table, col: Col, agg: Agg, rows: &[usize]) -> (Option<V>, f64) {
     let vals: Vec<V> = rows
         .iter()
@@ -659,11 +669,7 @@ pub(super) fn aggregate(t: &Table, col: Col, agg: Agg, rows: &[usize]) -> (Optio
         Agg::Mean => (Some(V::F(floats.iter().sum::<f64>() / n)), scale / n),
         _ => {
             let min = agg == Agg::Min;
-            let kept: Vec<&V> = vals
-                .iter()
-                .filter(|v| !matches!(v, V::F(f) if f.is_nan()))
-                .collect();
-            let best = kept.into_iter().reduce(|a, b| {
+            let best = vals.iter().reduce(|a, b| {
                 let o = order(a, b);
                 if (o == Ordering::Greater) == min {
                     b
@@ -690,11 +696,11 @@ fn as_f64_any(v: &V) -> f64 {
     }
 }
 
-/// Total order of two non-NaN values of one column.
+/// Total order of two values of one column (NaN above every number).
 fn order(a: &V, b: &V) -> Ordering {
     match (a, b) {
         (V::I(x), V::I(y)) => x.cmp(y),
-        (V::F(x), V::F(y)) => x.partial_cmp(y).unwrap_or(Ordering::Equal),
+        (V::F(x), V::F(y)) => float_order(*x, *y),
         (V::T(x), V::T(y)) => x.cmp(y),
         (V::S(x), V::S(y)) => x.as_bytes().cmp(y.as_bytes()),
         (V::B(x), V::B(y)) => x.cmp(y),

@@ -59,7 +59,7 @@ pub enum Error {
         expected: &'static str,
     },
     /// A column name the table does not have.
-    #[error("unknown column {name:?}; the table has {available:?}")]
+    #[error("unknown column {name:?}; the table has {}", .available.join(", "))]
     UnknownColumn {
         /// The name asked for.
         name: String,
@@ -80,7 +80,7 @@ pub enum Error {
     #[error("{0}")]
     Parse(#[from] crate::query::ParseError),
     /// A query that parses but does not type-check (or names an unknown column).
-    #[error("query error at {}: {message}", .span.start + 1)]
+    #[error("query error at column {}: {message}", .span.start + 1)]
     Query {
         /// Where in the query text.
         span: crate::query::Span,

@@ -3,7 +3,9 @@
 use std::collections::HashSet;
 
 use super::compile::Num;
-use super::kernel::{Buf, Ctx, Mask, NumV, Widen, all_true, any_true, count_true, num, on_buf};
+use super::kernel::{
+    Buf, Ctx, Mask, NumV, Widen, all_true, any_true, count_true, fmax, fmin, num, on_buf,
+};
 use crate::ctable::{Column, ColumnType, Data, Value};
 use crate::dtype::{DType, Element, SUM_LANES, add_lanes, merge_lanes};
 use crate::error::{Error, Result};
@@ -125,11 +127,11 @@ impl Acc {
         }
         self.fsum += o.fsum;
         let mn = |a: Option<f64>, b: Option<f64>| match (a, b) {
-            (Some(x), Some(y)) => Some(x.min(y)),
+            (Some(x), Some(y)) => Some(fmin(x, y)),
             (x, y) => x.or(y),
         };
         let mx = |a: Option<f64>, b: Option<f64>| match (a, b) {
-            (Some(x), Some(y)) => Some(x.max(y)),
+            (Some(x), Some(y)) => Some(fmax(x, y)),
             (x, y) => x.or(y),
         };
         self.min = mn(self.min, o.min);
@@ -240,15 +242,13 @@ impl Acc {
         }
     }
 
-    /// Takes a present value into min and max (NaNs are skipped).
+    /// Takes a present value into min and max (NaN above every number, as in SQL).
     #[inline]
     pub(super) fn minmax<T: Widen>(&mut self, x: T) {
         if T::FLOAT {
             let f = x.wf();
-            if !f.is_nan() {
-                self.min = Some(self.min.map_or(f, |m| m.min(f)));
-                self.max = Some(self.max.map_or(f, |m| m.max(f)));
-            }
+            self.min = Some(self.min.map_or(f, |m| fmin(m, f)));
+            self.max = Some(self.max.map_or(f, |m| fmax(m, f)));
         } else {
             let v = x.wide();
             self.imin = Some(self.imin.map_or(v, |m| m.min(v)));
@@ -503,8 +503,16 @@ pub(super) fn chunk_acc(col: &Column, c: usize, mm: bool) -> Result<Option<Acc>>
         Acc {
             count: s.count as u64,
             fsum: s.sum,
-            min: s.min.map(Widen::wf),
-            max: s.max.map(Widen::wf),
+            // The statistics skip NaN, which SQL orders above every number.
+            min: s
+                .min
+                .map(Widen::wf)
+                .or((s.nan_count > 0).then_some(f64::NAN)),
+            max: if s.nan_count > 0 {
+                Some(f64::NAN)
+            } else {
+                s.max.map(Widen::wf)
+            },
             ..Acc::default()
         }
     }

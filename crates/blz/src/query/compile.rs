@@ -47,25 +47,22 @@ impl Cmp {
             c => c,
         }
     }
-    /// Whether the comparison holds for two values in order `ord` (`None`: unordered, a NaN,
-    /// where only `!=` holds).
+    /// Whether the comparison holds for two values in order `ord`.
     #[inline]
-    pub(super) fn holds(self, ord: Option<Ordering>) -> bool {
-        match ord {
-            None => self == Cmp::Ne,
-            Some(o) => match self {
-                Cmp::Lt => o == Ordering::Less,
-                Cmp::Le => o != Ordering::Greater,
-                Cmp::Gt => o == Ordering::Greater,
-                Cmp::Ge => o != Ordering::Less,
-                Cmp::Eq => o == Ordering::Equal,
-                Cmp::Ne => o != Ordering::Equal,
-            },
+    pub(super) fn holds(self, ord: Ordering) -> bool {
+        match self {
+            Cmp::Lt => ord == Ordering::Less,
+            Cmp::Le => ord != Ordering::Greater,
+            Cmp::Gt => ord == Ordering::Greater,
+            Cmp::Ge => ord != Ordering::Less,
+            Cmp::Eq => ord == Ordering::Equal,
+            Cmp::Ne => ord != Ordering::Equal,
         }
     }
 
+    /// `a op b` for a totally ordered type (floats go through [`fcmp`]).
     #[inline]
-    pub(super) fn test<T: PartialOrd>(self, a: T, b: T) -> bool {
+    pub(super) fn test<T: Ord>(self, a: T, b: T) -> bool {
         match self {
             Cmp::Lt => a < b,
             Cmp::Le => a <= b,
@@ -85,37 +82,45 @@ pub(super) enum Scalar {
     F(f64),
 }
 
-/// The exact order of an integer and a float (`None` when the float is NaN): no rounding of
-/// the integer to `f64`, so `9007199254740993 > 9007199254740992.0`.
+/// The order of two floats as SQL (DuckDB) orders them: a total order where NaN equals NaN
+/// and lies above every number, `+inf` too, and `-0.0` equals `0.0`.
 #[inline]
-pub(super) fn cmp_int_float(i: i128, f: f64) -> Option<Ordering> {
+pub(super) fn fcmp(a: f64, b: f64) -> Ordering {
+    match a.partial_cmp(&b) {
+        Some(o) => o,
+        // At least one NaN: the NaN is the larger; two NaNs are equal.
+        None => a.is_nan().cmp(&b.is_nan()),
+    }
+}
+
+/// The exact order of an integer and a float: no rounding of the integer to `f64`, so
+/// `9007199254740993 > 9007199254740992.0`; a NaN lies above every integer (see [`fcmp`]).
+#[inline]
+pub(super) fn cmp_int_float(i: i128, f: f64) -> Ordering {
     /// 2^127, past every `i128`.
     const LIM: f64 = 170_141_183_460_469_231_731_687_303_715_884_105_728.0;
-    if f.is_nan() {
-        return None;
-    }
-    if f >= LIM {
-        return Some(Ordering::Less);
+    if f.is_nan() || f >= LIM {
+        return Ordering::Less;
     }
     if f < -LIM {
-        return Some(Ordering::Greater);
+        return Ordering::Greater;
     }
     let whole = f.trunc();
     #[expect(clippy::cast_possible_truncation, reason = "integral and within i128")]
     let w = whole as i128;
-    Some(match i.cmp(&w) {
-        Ordering::Equal => 0.0f64.partial_cmp(&(f - whole))?,
+    match i.cmp(&w) {
+        Ordering::Equal => fcmp(0.0, f - whole),
         o => o,
-    })
+    }
 }
 
-/// The exact order of two numbers (`None` with a NaN).
-pub(super) fn scalar_cmp(a: Scalar, b: Scalar) -> Option<Ordering> {
+/// The exact order of two numbers, NaN above every number (see [`fcmp`]).
+pub(super) fn scalar_cmp(a: Scalar, b: Scalar) -> Ordering {
     match (a, b) {
-        (Scalar::I(x), Scalar::I(y)) => Some(x.cmp(&y)),
-        (Scalar::F(x), Scalar::F(y)) => x.partial_cmp(&y),
+        (Scalar::I(x), Scalar::I(y)) => x.cmp(&y),
+        (Scalar::F(x), Scalar::F(y)) => fcmp(x, y),
         (Scalar::I(x), Scalar::F(y)) => cmp_int_float(x, y),
-        (Scalar::F(x), Scalar::I(y)) => cmp_int_float(y, x).map(Ordering::reverse),
+        (Scalar::F(x), Scalar::I(y)) => cmp_int_float(y, x).reverse(),
     }
 }
 
@@ -267,10 +272,11 @@ pub(super) fn compile_num(t: &CTable, e: &Expr) -> Result<(Num, Kind)> {
         } => {
             let (x, k) = compile_num(t, expr)?;
             no_time_arith(k, expr, *span)?;
+            // `-x` as `-1 * x`: exact for integers and floats, and `-(0.0)` is `-0.0`.
             Ok((
                 Num::Arith {
-                    op: BinOp::Sub,
-                    a: Box::new(Num::Lit(Scalar::I(0))),
+                    op: BinOp::Mul,
+                    a: Box::new(Num::Lit(Scalar::I(-1))),
                     b: Box::new(x),
                     int: k == Kind::Int,
                     text: e.to_string(),
@@ -345,7 +351,7 @@ fn eq_literal(kind: Kind, lit: &Literal, span: Span, col: &str) -> Result<Option
         (Kind::Float, Literal::Int(i)) => {
             #[expect(clippy::cast_precision_loss, reason = "checked exact below")]
             let f = *i as f64;
-            (cmp_int_float(*i, f) == Some(Ordering::Equal)).then_some(Scalar::F(f))
+            (cmp_int_float(*i, f) == Ordering::Equal).then_some(Scalar::F(f))
         }
         _ => {
             return Err(qerr(
@@ -377,6 +383,10 @@ fn iso(s: &str, u: TimeUnit, span: Span) -> Result<i64> {
 /// literal's type (`int_col < 2.5` is `int_col <= 2`; `int_col == 2.5` is never true).
 fn col_lit(i: usize, kind: Kind, cmp: Cmp, lit: &Literal, span: Span, col: &str) -> Result<Node> {
     match (kind, lit) {
+        // NaN lies above every integer.
+        (Kind::Int | Kind::Bool, Literal::Float(f)) if f.is_nan() => {
+            Ok(Node::NotNull(i, cmp.holds(Ordering::Less)))
+        }
         (Kind::Int | Kind::Bool, Literal::Float(f)) if f.fract() != 0.0 => {
             let (lo, hi) = (f.floor(), f.ceil());
             #[expect(clippy::cast_possible_truncation, reason = "integral, saturating")]
@@ -395,7 +405,7 @@ fn col_lit(i: usize, kind: Kind, cmp: Cmp, lit: &Literal, span: Span, col: &str)
             // No float equals `l`: compare with its float neighbours instead.
             #[expect(clippy::cast_precision_loss, reason = "rounded, then the neighbours")]
             let f = *l as f64;
-            let (lo, hi) = if cmp_int_float(*l, f) == Some(Ordering::Greater) {
+            let (lo, hi) = if cmp_int_float(*l, f) == Ordering::Greater {
                 (f, f.next_up())
             } else {
                 (f.next_down(), f)
@@ -654,7 +664,7 @@ fn text_cmp(t: &CTable, cmp: Cmp, a: &Side<'_>, b: &Side<'_>) -> Option<Node> {
         (Side::TextCol(i), Side::Str(s)) => text_col_lit(t, *i, cmp, s),
         (Side::Str(s), Side::TextCol(i)) => text_col_lit(t, *i, cmp.flip(), s),
         (Side::TextCol(i), Side::TextCol(j)) => Node::StrCols(*i, cmp, *j),
-        (Side::Str(x), Side::Str(y)) => Node::Const(cmp.holds(Some(x.cmp(y)))),
+        (Side::Str(x), Side::Str(y)) => Node::Const(cmp.holds(x.cmp(y))),
         _ => return None,
     })
 }
@@ -667,7 +677,7 @@ fn text_col_lit(t: &CTable, i: usize, cmp: Cmp, s: &str) -> Node {
             i,
             values
                 .iter()
-                .map(|v| cmp.holds(Some(v.as_str().cmp(s))))
+                .map(|v| cmp.holds(v.as_str().cmp(s)))
                 .collect(),
         ),
         _ => Node::StrCmp(i, cmp, s.to_owned()),
@@ -701,10 +711,19 @@ pub(super) fn compile_cmp(
         return Ok(n);
     }
     let mismatch = || {
+        // A number written in quotes against a number: say how to write it.
+        let hint = match (&a, &b) {
+            (Side::Str(s), Side::Other) | (Side::Other, Side::Str(s))
+                if s.trim().parse::<f64>().is_ok() =>
+            {
+                format!("; for the number, write {} without quotes", s.trim())
+            }
+            _ => String::new(),
+        };
         qerr(
             span,
             format!(
-                "cannot compare {} with {}",
+                "cannot compare {} with {}{hint}",
                 kind_of(t, lhs),
                 kind_of(t, rhs)
             ),
@@ -746,11 +765,15 @@ pub(super) fn compile_cmp(
     let (na, ka) = compile_num(t, lhs)?;
     let (nb, kb) = compile_num(t, rhs)?;
     match (ka, kb) {
-        (Kind::Ts(u), Kind::Ts(v)) if u != v => Err(qerr(
-            span,
-            format!("cannot compare timestamps in {u:?} with timestamps in {v:?}"),
-        )),
-        (Kind::Ts(_), Kind::Ts(_)) => Ok(Node::NumCmp(na, cmp, nb)),
+        // Timestamps of two units: the coarser counted in the finer one, exactly (an i64
+        // times 10^9 fits an i128), as DuckDB compares `timestamp_s` with `timestamp_ns`.
+        (Kind::Ts(u), Kind::Ts(v)) => {
+            let (fa, fb) = (per_second(u), per_second(v));
+            let fine = fa.max(fb);
+            let na = in_unit(na, fine / fa, lhs);
+            let nb = in_unit(nb, fine / fb, rhs);
+            Ok(Node::NumCmp(na, cmp, nb))
+        }
         (Kind::Ts(_), _) | (_, Kind::Ts(_)) => Err(qerr(
             span,
             format!(
@@ -760,5 +783,30 @@ pub(super) fn compile_cmp(
             ),
         )),
         _ => Ok(Node::NumCmp(na, cmp, nb)),
+    }
+}
+
+/// Counts of a time unit in one second.
+fn per_second(u: TimeUnit) -> i128 {
+    match u {
+        TimeUnit::Second => 1,
+        TimeUnit::Millisecond => 1_000,
+        TimeUnit::Microsecond => 1_000_000,
+        TimeUnit::Nanosecond => 1_000_000_000,
+    }
+}
+
+/// A timestamp expression counted in a unit `factor` times finer.
+fn in_unit(n: Num, factor: i128, e: &Expr) -> Num {
+    if factor == 1 {
+        return n;
+    }
+    Num::Arith {
+        op: BinOp::Mul,
+        a: Box::new(n),
+        b: Box::new(Num::Lit(Scalar::I(factor))),
+        int: true,
+        text: e.to_string(),
+        span: e.span(),
     }
 }

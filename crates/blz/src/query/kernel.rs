@@ -4,7 +4,9 @@
 use std::collections::HashMap;
 
 use super::BinOp;
-use super::compile::{Cmp, Node, Num, Scalar, cmp_int_float, qerr, scalar_cmp};
+use std::cmp::Ordering;
+
+use super::compile::{Cmp, Node, Num, Scalar, cmp_int_float, fcmp, qerr, scalar_cmp};
 use crate::ctable::{CTable, Column, Data, StrData};
 use crate::dtype::{Element, Timestamp};
 use crate::error::{Error, Result};
@@ -165,44 +167,70 @@ impl Widen for f64 {
 
 /// `xs[i] op lit` for every row, exactly: an integer column against an integer literal in
 /// the column's own type (four times the lanes of i64 for an i32 column), or a constant when
-/// the literal lies outside the type's range; floats in `f64` (collected straight into the
-/// mask: no zeroed buffer first).
+/// the literal lies outside the type's range; floats in `f64` in SQL's order, NaN above every
+/// number (collected straight into the mask: no zeroed buffer first).
 pub(super) fn cmp_slice<T: Widen + PartialOrd>(xs: &[T], cmp: Cmp, lit: Scalar) -> Vec<bool> {
-    macro_rules! by_op {
-        ($conv:expr, $l:expr) => {{
-            let (conv, l) = ($conv, $l);
-            match cmp {
-                Cmp::Lt => xs.iter().map(|&x| conv(x) < l).collect(),
-                Cmp::Le => xs.iter().map(|&x| conv(x) <= l).collect(),
-                Cmp::Gt => xs.iter().map(|&x| conv(x) > l).collect(),
-                Cmp::Ge => xs.iter().map(|&x| conv(x) >= l).collect(),
-                Cmp::Eq => xs.iter().map(|&x| conv(x) == l).collect(),
-                Cmp::Ne => xs.iter().map(|&x| conv(x) != l).collect(),
-            }
-        }};
-    }
     match (T::FLOAT, lit) {
         (false, Scalar::I(l)) => match T::narrow(l) {
-            Some(n) => by_op!(|x: T| x, n),
+            Some(l) => match cmp {
+                Cmp::Lt => xs.iter().map(|&x| x < l).collect(),
+                Cmp::Le => xs.iter().map(|&x| x <= l).collect(),
+                Cmp::Gt => xs.iter().map(|&x| x > l).collect(),
+                Cmp::Ge => xs.iter().map(|&x| x >= l).collect(),
+                Cmp::Eq => xs.iter().map(|&x| x == l).collect(),
+                Cmp::Ne => xs.iter().map(|&x| x != l).collect(),
+            },
             // Past the type's range: above every value when positive, below when negative.
             None => {
                 let ord = if l > 0 {
-                    std::cmp::Ordering::Less
+                    Ordering::Less
                 } else {
-                    std::cmp::Ordering::Greater
+                    Ordering::Greater
                 };
-                vec![cmp.holds(Some(ord)); xs.len()]
+                vec![cmp.holds(ord); xs.len()]
             }
         },
-        (true, Scalar::F(l)) => by_op!(|x: T| x.wf(), l),
+        (true, Scalar::F(l)) if !l.is_nan() => {
+            // IEEE comparisons are false with a NaN `x`, which lies above `l`: `>` and `>=`
+            // are the negations of `<=` and `<`; `<`, `<=`, `==`, `!=` are right as they are.
+            #[expect(
+                clippy::neg_cmp_op_on_partial_ord,
+                reason = "NaN is above every number"
+            )]
+            match cmp {
+                Cmp::Lt => xs.iter().map(|&x| x.wf() < l).collect(),
+                Cmp::Le => xs.iter().map(|&x| x.wf() <= l).collect(),
+                Cmp::Gt => xs.iter().map(|&x| !(x.wf() <= l)).collect(),
+                Cmp::Ge => xs.iter().map(|&x| !(x.wf() < l)).collect(),
+                Cmp::Eq => xs.iter().map(|&x| x.wf() == l).collect(),
+                Cmp::Ne => xs.iter().map(|&x| x.wf() != l).collect(),
+            }
+        }
+        (true, Scalar::F(l)) => xs.iter().map(|&x| cmp.holds(fcmp(x.wf(), l))).collect(),
         (true, Scalar::I(l)) => xs
             .iter()
-            .map(|&x| cmp.holds(cmp_int_float(l, x.wf()).map(std::cmp::Ordering::reverse)))
+            .map(|&x| cmp.holds(cmp_int_float(l, x.wf()).reverse()))
             .collect(),
         (false, Scalar::F(l)) => xs
             .iter()
             .map(|&x| cmp.holds(cmp_int_float(x.wide(), l)))
             .collect(),
+    }
+}
+
+/// The smaller of two floats in SQL's order: a NaN only when both are (see [`fcmp`]).
+#[inline]
+pub(super) fn fmin(a: f64, b: f64) -> f64 {
+    if fcmp(b, a) == Ordering::Less { b } else { a }
+}
+
+/// The larger of two floats in SQL's order: NaN when either is (see [`fcmp`]).
+#[inline]
+pub(super) fn fmax(a: f64, b: f64) -> f64 {
+    if fcmp(b, a) == Ordering::Greater {
+        b
+    } else {
+        a
     }
 }
 
@@ -350,9 +378,9 @@ pub(super) fn decide(t: &CTable, node: &Node, c: usize) -> Option<bool> {
             (Scalar::I(min.wide()), Scalar::I(max.wide()))
         };
         // Exact orders of the chunk's extremes against the literal.
-        let (olo, ohi) = (scalar_cmp(lo, lit)?, scalar_cmp(hi, lit)?);
-        let (lo_t, hi_t) = (cmp.holds(Some(olo)), cmp.holds(Some(ohi)));
-        use std::cmp::Ordering::{Equal, Greater, Less};
+        let (olo, ohi) = (scalar_cmp(lo, lit), scalar_cmp(hi, lit));
+        let (lo_t, hi_t) = (cmp.holds(olo), cmp.holds(ohi));
+        use Ordering::{Equal, Greater, Less};
         match cmp {
             Cmp::Lt | Cmp::Le | Cmp::Gt | Cmp::Ge => {
                 if lo_t && hi_t {
@@ -477,7 +505,11 @@ pub(super) fn eval(ctx: &mut Ctx<'_>, node: &Node, c: usize) -> Result<Mask> {
             let cmp = *cmp;
             let val = match (&va, &vb) {
                 (NumV::I(x), NumV::I(y)) => x.iter().zip(y).map(|(x, y)| cmp.test(x, y)).collect(),
-                (NumV::F(x), NumV::F(y)) => x.iter().zip(y).map(|(x, y)| cmp.test(x, y)).collect(),
+                (NumV::F(x), NumV::F(y)) => x
+                    .iter()
+                    .zip(y)
+                    .map(|(x, y)| cmp.holds(fcmp(*x, *y)))
+                    .collect(),
                 (NumV::I(x), NumV::F(y)) => x
                     .iter()
                     .zip(y)
@@ -486,7 +518,7 @@ pub(super) fn eval(ctx: &mut Ctx<'_>, node: &Node, c: usize) -> Result<Mask> {
                 (NumV::F(x), NumV::I(y)) => x
                     .iter()
                     .zip(y)
-                    .map(|(x, y)| cmp.holds(cmp_int_float(*y, *x).map(std::cmp::Ordering::reverse)))
+                    .map(|(x, y)| cmp.holds(cmp_int_float(*y, *x).reverse()))
                     .collect(),
             };
             Mask {
@@ -500,10 +532,7 @@ pub(super) fn eval(ctx: &mut Ctx<'_>, node: &Node, c: usize) -> Result<Mask> {
         Node::StrCmp(i, cmp, s) => {
             let known = ctx.validity(*i)?.cloned();
             let val = match ctx.buf(*i)? {
-                Buf::Text(xs) => xs
-                    .iter()
-                    .map(|x| cmp.holds(Some(x.as_str().cmp(s))))
-                    .collect(),
+                Buf::Text(xs) => xs.iter().map(|x| cmp.holds(x.as_str().cmp(s))).collect(),
                 _ => vec![false; n],
             };
             Mask { val, known }
@@ -532,11 +561,7 @@ pub(super) fn eval(ctx: &mut Ctx<'_>, node: &Node, c: usize) -> Result<Mask> {
             ctx.buf(*i)?;
             ctx.buf(*j)?;
             let (a, b) = (texts(ctx, *i), texts(ctx, *j));
-            let val = a
-                .iter()
-                .zip(&b)
-                .map(|(x, y)| cmp.holds(Some(x.cmp(y))))
-                .collect();
+            let val = a.iter().zip(&b).map(|(x, y)| cmp.holds(x.cmp(y))).collect();
             Mask { val, known }
         }
         Node::StrIn(i, vals, neg) => str_mask(ctx, *i, vals, *neg)?,
@@ -546,17 +571,17 @@ pub(super) fn eval(ctx: &mut Ctx<'_>, node: &Node, c: usize) -> Result<Mask> {
                 NumV::I(x) => x
                     .iter()
                     .map(|&x| {
-                        vals.iter().any(|&l| {
-                            scalar_cmp(Scalar::I(x), l) == Some(std::cmp::Ordering::Equal)
-                        }) != *neg
+                        vals.iter()
+                            .any(|&l| scalar_cmp(Scalar::I(x), l) == Ordering::Equal)
+                            != *neg
                     })
                     .collect(),
                 NumV::F(x) => x
                     .iter()
                     .map(|&x| {
-                        vals.iter().any(|&l| {
-                            scalar_cmp(Scalar::F(x), l) == Some(std::cmp::Ordering::Equal)
-                        }) != *neg
+                        vals.iter()
+                            .any(|&l| scalar_cmp(Scalar::F(x), l) == Ordering::Equal)
+                            != *neg
                     })
                     .collect(),
             };

@@ -3,7 +3,7 @@
 
 use std::cmp::Ordering;
 
-use super::compile::cmp_int_float;
+use super::compile::{cmp_int_float, fcmp};
 use crate::ctable::Value;
 
 /// One sort key's direction and where its nulls go.
@@ -30,16 +30,6 @@ fn number(v: &Value) -> Option<N> {
     })
 }
 
-/// Floats in SQL's total order: NaN above every number (and equal to itself), `-0.0 == 0.0`.
-fn float_cmp(a: f64, b: f64) -> Ordering {
-    match (a.is_nan(), b.is_nan()) {
-        (true, true) => Ordering::Equal,
-        (true, false) => Ordering::Greater,
-        (false, true) => Ordering::Less,
-        (false, false) => a.partial_cmp(&b).unwrap_or(Ordering::Equal),
-    }
-}
-
 /// The order of two non-null values of one column: numbers exactly (integers against floats
 /// without rounding), text byte-wise (UTF-8 order), NaN largest.
 pub(super) fn value_cmp(a: &Value, b: &Value) -> Ordering {
@@ -48,11 +38,9 @@ pub(super) fn value_cmp(a: &Value, b: &Value) -> Ordering {
     }
     match (number(a), number(b)) {
         (Some(N::I(x)), Some(N::I(y))) => x.cmp(&y),
-        (Some(N::F(x)), Some(N::F(y))) => float_cmp(x, y),
-        (Some(N::I(x)), Some(N::F(y))) => cmp_int_float(x, y).unwrap_or(Ordering::Less),
-        (Some(N::F(x)), Some(N::I(y))) => {
-            cmp_int_float(y, x).map_or(Ordering::Greater, Ordering::reverse)
-        }
+        (Some(N::F(x)), Some(N::F(y))) => fcmp(x, y),
+        (Some(N::I(x)), Some(N::F(y))) => cmp_int_float(x, y),
+        (Some(N::F(x)), Some(N::I(y))) => cmp_int_float(y, x).reverse(),
         // Values of one column are of one kind; anything else ties.
         _ => Ordering::Equal,
     }

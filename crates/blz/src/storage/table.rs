@@ -52,7 +52,7 @@ fn read_manifest_bytes(dir: &Path) -> Result<Vec<u8>> {
         Err(Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
             Err(Error::table(
                 dir,
-                "not a blz table (no manifest.json); create one with `blz import` or CTable::create",
+                "not a blz table (no manifest.json); create one with `blz import`",
             ))
         }
         Err(e) => Err(e),
