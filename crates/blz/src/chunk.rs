@@ -1,19 +1,62 @@
-//! The bytes of one compressed chunk: owned (built in this process) or mapped from a table's
-//! data file (read through mmap, checked against its checksum the first time it is used).
+//! The bytes of one compressed chunk: owned (built in this process) or mapped from a file
+//! (read through mmap, checked against its checksum the first time it is used), and how a
+//! read says what it will do with them ([`Access`]).
+//!
+//! The bottom of the read path: it knows a mapping ([`MappedFile`], in `chunk/map.rs`) but
+//! not the disk format; the storage layer creates the mappings and hands them down.
+
+mod map;
 
 use std::ops::Deref;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, Ordering};
 
 use crate::error::{Error, Result};
-use crate::storage::MappedFile;
+pub(crate) use map::MappedFile;
+
+/// How a read uses a chunk's bytes: the one hook through which the array states its access
+/// pattern, so the bytes' owner (a mapping, for a table on disk) can manage its pages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Access {
+    /// Parts of the chunk that may be read again soon (an element, a gather, a range): the
+    /// pages stay.
+    Random,
+    /// The chunk read through once (a scan, a reduction, a whole-chunk decode, a block decoded
+    /// into the cache): when the read ends, the pages may leave this process's resident set.
+    Once,
+}
+
+/// A chunk's bytes lent for one read, checked; ends the read as its [`Access`] says when
+/// dropped.
+pub(crate) struct ChunkRead<'a> {
+    bytes: &'a [u8],
+    /// The mapping to hand pages back to when the read ends (`Access::Once` on a mapped chunk).
+    done: Option<&'a MappedChunk>,
+}
+
+impl Deref for ChunkRead<'_> {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        self.bytes
+    }
+}
+
+impl Drop for ChunkRead<'_> {
+    fn drop(&mut self) {
+        if let Some(m) = self.done {
+            // Advice only: the mapping's policy decides whether pages go (tables bigger than
+            // the cache) and batches the calls.
+            m.file.release(m.offset, m.len);
+        }
+    }
+}
 
 /// A compressed chunk's bytes.
 #[derive(Clone)]
 pub(crate) enum ChunkBytes {
     /// Compressed in this process, held in memory.
     Owned(Arc<Vec<u8>>),
-    /// A committed region of a data file.
+    /// A region of a mapped file (a committed region of a table's data file).
     Mapped(Arc<MappedChunk>),
 }
 
@@ -82,24 +125,24 @@ impl MappedChunk {
 }
 
 impl ChunkBytes {
-    /// The bytes checked for integrity: always for owned chunks, against the stored checksum
-    /// for mapped ones. `chunk` is the chunk's index, for the error.
-    pub(crate) fn checked(&self, chunk: usize) -> Result<&[u8]> {
+    /// The bytes for one read, checked for integrity (always good for owned chunks, against
+    /// the stored checksum for mapped ones); `chunk` is the chunk's index, for the error.
+    /// `access` says how the read uses them: with [`Access::Once`], a mapped chunk's pages are
+    /// handed back when the returned guard drops.
+    pub(crate) fn read(&self, chunk: usize, access: Access) -> Result<ChunkRead<'_>> {
         match self {
-            ChunkBytes::Owned(v) => Ok(v),
-            ChunkBytes::Mapped(m) => m.checked(chunk),
+            ChunkBytes::Owned(v) => Ok(ChunkRead {
+                bytes: v,
+                done: None,
+            }),
+            ChunkBytes::Mapped(m) => Ok(ChunkRead {
+                bytes: m.checked(chunk)?,
+                done: (access == Access::Once).then_some(&**m),
+            }),
         }
     }
 
-    /// Tells the OS the mapped pages of this chunk are not needed soon (out-of-core scans), so
-    /// they leave this process's resident set; a no-op for owned chunks.
-    pub(crate) fn release(&self) {
-        if let ChunkBytes::Mapped(m) = self {
-            m.file.release(m.offset, m.len);
-        }
-    }
-
-    /// The mapped location, if this chunk lives in a data file.
+    /// The mapped location, if this chunk lives in a mapped file.
     pub(crate) fn mapped(&self) -> Option<&MappedChunk> {
         match self {
             ChunkBytes::Owned(_) => None,
@@ -110,7 +153,7 @@ impl ChunkBytes {
 
 impl Deref for ChunkBytes {
     type Target = [u8];
-    /// The raw bytes, unchecked (sizes and headers only; decode through [`ChunkBytes::checked`]).
+    /// The raw bytes, unchecked (sizes and headers only; decode through [`ChunkBytes::read`]).
     fn deref(&self) -> &[u8] {
         match self {
             ChunkBytes::Owned(v) => v,

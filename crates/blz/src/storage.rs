@@ -29,7 +29,6 @@
 mod array;
 mod file;
 mod manifest;
-mod mmap;
 mod place;
 mod table;
 mod verify;
@@ -37,7 +36,6 @@ mod write;
 
 use std::path::Path;
 
-pub(crate) use mmap::MappedFile;
 pub use place::{TableLock, move_table, remove_stale_staging};
 pub use table::MIN_TABLE_CHUNKLEN;
 pub(crate) use table::Store;

@@ -11,12 +11,12 @@ use super::manifest::{
     ArrayRec, ColumnRec, DictRec, FORMAT_NAME, FORMAT_VERSION, MANIFEST, Manifest, SideRec,
     StorageRec,
 };
-use super::mmap::MappedFile;
 use super::place::{TableLock, rename_noreplace, sibling, take_lock};
 use super::write::{DataFile, SideWriter, sync_dir, write_synced};
 use super::{CreateOptions, OpenMode};
 use crate::cache::ChunkCache;
 use crate::carray::{CArray, CArrayOptions};
+use crate::chunk::MappedFile;
 use crate::ctable::{CTable, Column, Data, StrData};
 use crate::dtype::{DType, Timestamp};
 use crate::error::{Error, Result};

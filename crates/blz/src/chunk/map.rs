@@ -1,4 +1,6 @@
-//! Read-only memory maps of the committed part of a table's data files.
+//! Read-only memory maps of the committed part of a table's data files: the type the chunk
+//! bytes point into. The storage layer creates them ([`MappedFile::map`]) and decides their
+//! page policy; reads hand pages back through [`Access::Once`](super::Access::Once).
 //!
 //! The only unsafe code of the `blz` crate. Invariants relied on:
 //! 1. blz never writes, truncates or deletes bytes below a data file's committed length while a
