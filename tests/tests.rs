@@ -24,4 +24,5 @@ mod persist;
 mod props;
 mod query_diff;
 mod regressions;
+mod table_compat;
 mod util;

@@ -161,3 +161,69 @@ impl Deref for ChunkBytes {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A chunk mapped from a file whose mapping hands pages back (`release_pages`), its bytes
+    /// `data`.
+    fn mapped(dir: &std::path::Path, data: &[u8]) -> ChunkBytes {
+        let path = dir.join("c0.data");
+        std::fs::write(&path, data).unwrap();
+        let f = std::fs::File::open(&path).unwrap();
+        let map = MappedFile::map(&f, data.len() as u64, &path, Arc::from(dir), true).unwrap();
+        let h = xxhash_rust::xxh3::xxh3_64(data);
+        ChunkBytes::Mapped(Arc::new(MappedChunk::new(
+            map,
+            0,
+            data.len(),
+            h,
+            Arc::from("x/data"),
+            false,
+        )))
+    }
+
+    #[test]
+    fn only_reads_once_hand_pages_back_and_only_when_they_end() {
+        let d = tempfile::tempdir().unwrap();
+        let c = mapped(d.path(), &[7u8; 1000]);
+        let m = c.mapped().unwrap();
+        {
+            let r = c.read(0, Access::Random).unwrap();
+            assert_eq!(&r[..3], [7, 7, 7]);
+        }
+        assert_eq!(m.file.pending(), 0, "a random read keeps the pages");
+        let r = c.read(0, Access::Once).unwrap();
+        assert_eq!(r.len(), 1000);
+        assert_eq!(m.file.pending(), 0, "pages stay while the read runs");
+        drop(r);
+        assert_eq!(m.file.pending(), 1000, "handed back when it ends");
+    }
+
+    #[test]
+    fn damaged_mapped_chunk_is_a_checksum_error_whatever_the_access() {
+        let d = tempfile::tempdir().unwrap();
+        let c = mapped(d.path(), &[1u8; 64]);
+        let ChunkBytes::Mapped(m) = &c else {
+            unreachable!()
+        };
+        let bad = ChunkBytes::Mapped(Arc::new(MappedChunk::new(
+            Arc::clone(&m.file),
+            0,
+            64,
+            m.xxh3 ^ 1,
+            Arc::from("x/data"),
+            false,
+        )));
+        for a in [Access::Random, Access::Once] {
+            assert!(matches!(
+                bad.read(3, a),
+                Err(Error::Checksum { chunk: 3, .. })
+            ));
+        }
+        assert_eq!(m.file.pending(), 0);
+        let owned = ChunkBytes::Owned(Arc::new(vec![1, 2, 3]));
+        assert_eq!(&*owned.read(0, Access::Once).unwrap(), [1, 2, 3]);
+    }
+}

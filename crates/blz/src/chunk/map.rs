@@ -103,4 +103,10 @@ impl MappedFile {
         // fault the file's bytes back in, and they did not change (invariant 1).
         let _ = unsafe { m.unchecked_advise_range(UncheckedAdvice::DontNeed, 0, m.len()) };
     }
+
+    /// Bytes handed back since the pages were last dropped (tests).
+    #[cfg(test)]
+    pub(crate) fn pending(&self) -> usize {
+        self.pending.load(Ordering::Relaxed)
+    }
 }
