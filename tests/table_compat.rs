@@ -23,16 +23,16 @@ fn ts(i: usize) -> i64 {
 fn row(i: usize) -> Vec<Value> {
     vec![
         Value::Int(i as i64),
-        if i % 7 == 0 {
+        if i.is_multiple_of(7) {
             Value::Null
         } else {
             Value::Int((i % 50) as i64)
         },
         Value::Float(90.0 + (i % 13) as f64 * 0.25),
         Value::Str(["AA", "BB", "CC"][i % 3].into()),
-        Value::Bool(i % 2 == 0),
+        Value::Bool(i.is_multiple_of(2)),
         Value::Timestamp(ts(i), TimeUnit::Microsecond),
-        if i % 11 == 0 {
+        if i.is_multiple_of(11) {
             Value::Null
         } else {
             Value::Str(format!("note {}", i % 40))
@@ -49,7 +49,7 @@ fn batches(start: usize, n: usize) -> Vec<ColumnBatch> {
             "qty",
             r.clone().map(|i| (i % 50) as i64).collect::<Vec<_>>(),
         )
-        .with_validity(r.clone().map(|i| i % 7 != 0).collect()),
+        .with_validity(r.clone().map(|i| !i.is_multiple_of(7)).collect()),
         ColumnBatch::new(
             "price",
             r.clone()
@@ -62,7 +62,10 @@ fn batches(start: usize, n: usize) -> Vec<ColumnBatch> {
                 .map(|i| ["AA", "BB", "CC"][i % 3])
                 .collect::<Vec<_>>(),
         ),
-        ColumnBatch::new("flag", r.clone().map(|i| i % 2 == 0).collect::<Vec<_>>()),
+        ColumnBatch::new(
+            "flag",
+            r.clone().map(|i| i.is_multiple_of(2)).collect::<Vec<_>>(),
+        ),
         ColumnBatch::new(
             "ts",
             blz::Values::Timestamp(
@@ -76,7 +79,7 @@ fn batches(start: usize, n: usize) -> Vec<ColumnBatch> {
                 .map(|i| format!("note {}", i % 40))
                 .collect::<Vec<_>>(),
         )
-        .with_validity(r.map(|i| i % 11 != 0).collect()),
+        .with_validity(r.map(|i| !i.is_multiple_of(11)).collect()),
     ]
 }
 
@@ -88,17 +91,19 @@ fn check(t: &CTable, rows: usize) {
     for i in 0..rows {
         assert_eq!(t.row(i).unwrap(), row(i), "row {i}");
     }
-    let small: Vec<usize> = (0..rows).filter(|i| i % 7 != 0 && i % 50 < 10).collect();
+    let small: Vec<usize> = (0..rows)
+        .filter(|i| !i.is_multiple_of(7) && i % 50 < 10)
+        .collect();
     let q = t.query("qty < 10").unwrap();
     assert_eq!(q.count().unwrap(), small.len());
     let price: f64 = small.iter().map(|&i| 90.0 + (i % 13) as f64 * 0.25).sum();
     assert_eq!(q.aggregate("price", Agg::Sum).unwrap(), Value::Float(price));
-    let bb = (0..rows).filter(|i| i % 3 == 1 && i % 2 == 0);
+    let bb = (0..rows).filter(|i| i % 3 == 1 && i.is_multiple_of(2));
     let q = t.query("sym == 'BB' and flag").unwrap();
     assert_eq!(q.count().unwrap(), bb.clone().count());
     let ids: i64 = bb.map(|i| i as i64).sum();
     assert_eq!(q.aggregate("id", Agg::Sum).unwrap(), Value::Int(ids));
-    let notes = (0..rows).filter(|i| i % 11 != 0).count();
+    let notes = (0..rows).filter(|i| !i.is_multiple_of(11)).count();
     assert_eq!(t.query("note is not null").unwrap().count().unwrap(), notes);
 }
 
