@@ -62,7 +62,10 @@ fn main() -> blz::Result<()> {
     // SQL-shaped answers: expressions with names, two keys, ordering, a top-k.
     let top = t
         .query("qty > 0")?
-        .group(&["sym", "note"], "sym, note, count(*) as trades, sum(price * qty) as notional")?
+        .group(
+            &["sym", "note"],
+            "sym, note, count(*) as trades, sum(price * qty) as notional",
+        )?
         .order_by("notional desc")?
         .limit(3)
         .run()?;

@@ -5,7 +5,7 @@
 
 use std::time::Instant;
 
-use blz::{Agg, CTable, ChunkCache, ColumnBatch, CreateOptions, OpenMode};
+use blz::{Agg, ChunkCache, ColumnBatch, CreateOptions, DiskTable, OpenMode};
 
 fn peak_rss_mib() -> Option<f64> {
     let s = std::fs::read_to_string("/proc/self/status").ok()?;
@@ -29,7 +29,7 @@ fn main() -> blz::Result<()> {
 
     // Write: appends of 4 M rows, committed every 16 M rows (memory holds one commit interval).
     let t0 = Instant::now();
-    let mut t = CTable::create(&dir, CreateOptions::default().with_overwrite(true))?;
+    let mut t = DiskTable::create(&dir, CreateOptions::default().with_overwrite(true))?;
     let mut seed = 42u64;
     let mut start = 0;
     while start < rows {
@@ -59,7 +59,7 @@ fn main() -> blz::Result<()> {
 
     // Read back through a 32 MiB cache: the data does not fit in it.
     let cache = ChunkCache::new(32 << 20)?;
-    let mut t = CTable::open_with_cache(&dir, OpenMode::ReadOnly, cache)?;
+    let mut t = DiskTable::open_with_cache(&dir, OpenMode::ReadOnly, cache)?;
     t.set_use_stats(false); // decode every chunk (statistics would answer the sum at once)
     let t1 = Instant::now();
     let sum = t.query("true")?.aggregate("x", Agg::Sum)?;

@@ -6,7 +6,7 @@ use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
-use blz::{CTable, ColumnType, DType, OpenMode, Value};
+use blz::{CTable, ColumnType, DType, DiskTable, OpenMode, Value};
 
 /// Runs `blz ARGS` in `dir`, feeding `stdin` (if any) through a pipe.
 fn blz(dir: &Path, args: &[&str], stdin: Option<Vec<u8>>) -> Output {
@@ -63,8 +63,8 @@ fn fails(dir: &Path, args: &[&str], stdin: Option<Vec<u8>>, words: &[&str]) -> S
     stderr
 }
 
-fn table(dir: &Path, name: &str) -> CTable {
-    CTable::open(dir.join(name), OpenMode::ReadOnly).unwrap()
+fn table(dir: &Path, name: &str) -> DiskTable {
+    DiskTable::open(dir.join(name), OpenMode::ReadOnly).unwrap()
 }
 
 fn types(t: &CTable) -> Vec<ColumnType> {

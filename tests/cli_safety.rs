@@ -6,7 +6,7 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-use blz::{CTable, OpenMode};
+use blz::{DiskTable, OpenMode};
 
 mod sweep;
 
@@ -65,7 +65,7 @@ fn csv(path: &Path, rows: usize, k: usize) {
 
 /// Rows of the table at `p`, opened read-only.
 fn rows_of(p: &Path) -> usize {
-    CTable::open(p, OpenMode::ReadOnly)
+    DiskTable::open(p, OpenMode::ReadOnly)
         .unwrap_or_else(|e| panic!("{} opens: {e}", p.display()))
         .len()
 }
@@ -157,7 +157,7 @@ fn cli_safety_overwrite_waits_for_no_writer() {
     csv(&d.join("b.csv"), 700, 3);
     ok(d, &["import", "a.csv", "t"]);
     // Another writer (an append in progress) holds the table's lock.
-    let writer = CTable::open(d.join("t"), OpenMode::Append).unwrap();
+    let writer = DiskTable::open(d.join("t"), OpenMode::Append).unwrap();
     let args = ["import", "b.csv", "t", "--overwrite"];
     let out = blz(d, &args);
     failed(
@@ -190,7 +190,7 @@ fn cli_safety_readers_see_the_old_or_the_new_table_during_overwrites() {
         let reader = s.spawn(|| {
             let mut reads = 0usize;
             while !done.load(std::sync::atomic::Ordering::Relaxed) || reads < 5 {
-                let tb = CTable::open(&t, OpenMode::ReadOnly)
+                let tb = DiskTable::open(&t, OpenMode::ReadOnly)
                     .unwrap_or_else(|e| panic!("a reader during a replacement: {e}"));
                 let n = tb.len();
                 assert!(n == 3000 || n == 1500, "old or new table, got {n} rows");

@@ -728,7 +728,7 @@ fn group_by_u64_keys_past_i64_max() {
 #[test]
 fn per_column_codec_parameters() {
     use blz::blosc::{CLevel, CParams, Compressor, Shuffle};
-    use blz::{CreateOptions, OpenMode};
+    use blz::{CreateOptions, DiskTable, OpenMode};
     let zstd = CParams::default()
         .with_compressor(Compressor::Zstd)
         .with_clevel(CLevel::new(3))
@@ -737,7 +737,7 @@ fn per_column_codec_parameters() {
     let sym: Vec<String> = (0..300_000).map(|i| format!("s{}", i % 5)).collect();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("t.blz");
-    let mut t = CTable::create(&path, CreateOptions::default()).unwrap();
+    let mut t = DiskTable::create(&path, CreateOptions::default()).unwrap();
     t.add_empty_column("qty", ColumnType::Fixed(DType::I32))
         .unwrap();
     t.add_empty_column("sym", ColumnType::Utf8).unwrap();
@@ -750,7 +750,7 @@ fn per_column_codec_parameters() {
     .unwrap();
     t.commit().unwrap();
     drop(t);
-    let t = CTable::open(&path, OpenMode::ReadOnly).unwrap();
+    let t = DiskTable::open(&path, OpenMode::ReadOnly).unwrap();
     assert_eq!(
         t.column_cparams("qty").unwrap().compressor,
         Compressor::Zstd

@@ -8,8 +8,8 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use blz::{
-    Agg, CArrayOptions, CTable, ChunkCache, ColumnBatch, CreateOptions, DEFAULT_MIN_SAVING, Error,
-    OpenMode, Value,
+    Agg, CArrayOptions, CTable, ChunkCache, ColumnBatch, CreateOptions, DEFAULT_MIN_SAVING,
+    DiskTable, Error, OpenMode, Value,
 };
 
 fn tmp() -> tempfile::TempDir {
@@ -42,7 +42,7 @@ fn small_opts(chunklen: usize) -> CreateOptions {
 
 /// A table at `p` holding rows `0..rows` of [`batch`], committed and closed.
 fn committed_table(p: &Path, chunklen: usize, rows: usize) {
-    let mut t = CTable::create(p, small_opts(chunklen)).unwrap();
+    let mut t = DiskTable::create(p, small_opts(chunklen)).unwrap();
     t.append(batch(0, rows)).unwrap();
     t.commit().unwrap();
 }
@@ -79,7 +79,7 @@ fn check_rows(t: &CTable, rows: usize) {
 fn table_round_trips_through_disk_with_every_type() {
     let d = tmp();
     let p = d.path().join("t");
-    let mut t = CTable::create(&p, small_opts(1000)).unwrap();
+    let mut t = DiskTable::create(&p, small_opts(1000)).unwrap();
     t.append(batch(0, 2500)).unwrap();
     t.commit().unwrap();
     t.append(batch(2500, 1234)).unwrap();
@@ -102,7 +102,7 @@ fn table_round_trips_through_disk_with_every_type() {
     }
     t.commit().unwrap();
     drop(t);
-    let t = CTable::open(&p, OpenMode::ReadOnly).unwrap();
+    let t = DiskTable::open(&p, OpenMode::ReadOnly).unwrap();
     check_rows(&t, 3734);
     assert_eq!(t.value("txt", 3000).unwrap(), Value::Str("v3000".into()));
     assert_eq!(t.value("b", 3).unwrap(), Value::Bool(false));
@@ -111,7 +111,7 @@ fn table_round_trips_through_disk_with_every_type() {
     assert_eq!(t.query("f32 > 3700").unwrap().count().unwrap(), 34);
     assert_eq!(t.query("u8 == 255").unwrap().count().unwrap(), 14);
     assert!(t.is_read_only());
-    assert_eq!(t.path(), Some(p.as_path()));
+    assert_eq!(t.path(), p.as_path());
     let r = blz::verify(&p).unwrap();
     assert!(r.problems.is_empty(), "{:?}", r.problems);
     assert_eq!(r.rows, 3734);
@@ -123,14 +123,14 @@ fn reopened_writer_appends_renames_and_drops() {
     let d = tmp();
     let p = d.path().join("t");
     {
-        let mut t = CTable::create(&p, small_opts(500)).unwrap();
+        let mut t = DiskTable::create(&p, small_opts(500)).unwrap();
         t.append(batch(0, 1100)).unwrap();
         t.add_column(ColumnBatch::new("gone", vec![1u8; 1100]))
             .unwrap();
-        // Dropped without commit: committed on drop.
+        t.commit().unwrap();
     }
     {
-        let mut t = CTable::open(&p, OpenMode::Append).unwrap();
+        let mut t = DiskTable::open(&p, OpenMode::Append).unwrap();
         check_rows(&t, 1100);
         t.append(vec![]).unwrap();
         let mut b = batch(1100, 900);
@@ -142,7 +142,7 @@ fn reopened_writer_appends_renames_and_drops() {
         t.rename_column("half", "x").unwrap();
         t.commit().unwrap();
     }
-    let t = CTable::open(&p, OpenMode::ReadOnly).unwrap();
+    let t = DiskTable::open(&p, OpenMode::ReadOnly).unwrap();
     check_rows(&t, 2000);
     assert_eq!(t.ncols(), 4);
     // The dropped column's files are gone.
@@ -172,12 +172,12 @@ fn min_saving_survives_reopening() {
                 .with_chunklen(500)
                 .with_cparams(cparams),
         );
-        let mut t = CTable::create(&p, opts).unwrap();
+        let mut t = DiskTable::create(&p, opts).unwrap();
         t.append(batch(0, 1100)).unwrap();
         assert_eq!(t.column_cparams("x").unwrap().min_saving, kept, "{name}");
         t.commit().unwrap();
         drop(t);
-        let mut t = CTable::open(&p, OpenMode::Append).unwrap();
+        let mut t = DiskTable::open(&p, OpenMode::Append).unwrap();
         assert_eq!(
             t.column_cparams("x").unwrap().min_saving,
             kept,
@@ -193,31 +193,31 @@ fn min_saving_survives_reopening() {
 fn create_refuses_existing_paths_unless_asked() {
     let d = tmp();
     let p = d.path().join("t");
-    let mut t = CTable::create(&p, CreateOptions::default()).unwrap();
+    let mut t = DiskTable::create(&p, CreateOptions::default()).unwrap();
     t.append(batch(0, 10)).unwrap();
     t.commit().unwrap();
     drop(t);
     assert!(matches!(
-        CTable::create(&p, CreateOptions::default()),
+        DiskTable::create(&p, CreateOptions::default()),
         Err(Error::AlreadyExists { .. })
     ));
-    check_rows(&CTable::open(&p, OpenMode::ReadOnly).unwrap(), 10);
-    let t = CTable::create(&p, CreateOptions::default().with_overwrite(true)).unwrap();
+    check_rows(&DiskTable::open(&p, OpenMode::ReadOnly).unwrap(), 10);
+    let t = DiskTable::create(&p, CreateOptions::default().with_overwrite(true)).unwrap();
     assert_eq!(t.len(), 0);
     drop(t);
-    assert_eq!(CTable::open(&p, OpenMode::ReadOnly).unwrap().len(), 0);
+    assert_eq!(DiskTable::open(&p, OpenMode::ReadOnly).unwrap().len(), 0);
     // A directory that is not a table is never replaced.
     let other = d.path().join("photos");
     std::fs::create_dir(&other).unwrap();
     std::fs::write(other.join("cat.jpg"), b"meow").unwrap();
-    let e = CTable::create(&other, CreateOptions::default().with_overwrite(true)).unwrap_err();
+    let e = DiskTable::create(&other, CreateOptions::default().with_overwrite(true)).unwrap_err();
     assert!(e.to_string().contains("not a blz table"), "{e}");
     assert!(other.join("cat.jpg").exists());
     // A file is not replaced without asking either.
     let f = d.path().join("file");
     std::fs::write(&f, b"x").unwrap();
     assert!(matches!(
-        CTable::create(&f, CreateOptions::default()),
+        DiskTable::create(&f, CreateOptions::default()),
         Err(Error::AlreadyExists { .. })
     ));
 }
@@ -226,18 +226,18 @@ fn create_refuses_existing_paths_unless_asked() {
 fn one_writer_many_readers() {
     let d = tmp();
     let p = d.path().join("t");
-    let mut w = CTable::create(&p, small_opts(100)).unwrap();
+    let mut w = DiskTable::create(&p, small_opts(100)).unwrap();
     w.append(batch(0, 250)).unwrap();
     w.commit().unwrap();
     assert!(matches!(
-        CTable::open(&p, OpenMode::Append),
+        DiskTable::open(&p, OpenMode::Append),
         Err(Error::Locked { .. })
     ));
     assert!(matches!(
-        CTable::create(&p, CreateOptions::default().with_overwrite(true)),
+        DiskTable::create(&p, CreateOptions::default().with_overwrite(true)),
         Err(Error::Locked { .. })
     ));
-    let mut r = CTable::open(&p, OpenMode::ReadOnly).unwrap();
+    let mut r = DiskTable::open(&p, OpenMode::ReadOnly).unwrap();
     assert!(matches!(
         r.append(batch(250, 1)),
         Err(Error::ReadOnly { .. })
@@ -246,12 +246,12 @@ fn one_writer_many_readers() {
     assert!(matches!(r.drop_column("x"), Err(Error::ReadOnly { .. })));
     // Uncommitted rows are invisible to readers; the snapshot a reader opened stays put.
     w.append(batch(250, 250)).unwrap();
-    check_rows(&CTable::open(&p, OpenMode::ReadOnly).unwrap(), 250);
+    check_rows(&DiskTable::open(&p, OpenMode::ReadOnly).unwrap(), 250);
     w.commit().unwrap();
     check_rows(&r, 250);
-    check_rows(&CTable::open(&p, OpenMode::ReadOnly).unwrap(), 500);
+    check_rows(&DiskTable::open(&p, OpenMode::ReadOnly).unwrap(), 500);
     drop(w);
-    let mut w2 = CTable::open(&p, OpenMode::Append).unwrap();
+    let mut w2 = DiskTable::open(&p, OpenMode::Append).unwrap();
     w2.append(batch(500, 1)).unwrap();
     w2.add_column(ColumnBatch::new("new", vec![1u8; 501]))
         .unwrap();
@@ -261,12 +261,54 @@ fn one_writer_many_readers() {
     w2.append(batch(500, 7)).unwrap();
     w2.commit().unwrap();
     drop(w2);
-    check_rows(&CTable::open(&p, OpenMode::ReadOnly).unwrap(), 507);
+    check_rows(&DiskTable::open(&p, OpenMode::ReadOnly).unwrap(), 507);
     assert!(matches!(r.rollback(), Err(Error::ReadOnly { .. })));
-    assert!(matches!(
-        CTable::new().commit(),
-        Err(Error::InvalidParam { .. })
-    ));
+    // A table in memory has no `commit` at all: `CTable::new().commit()` does not compile.
+}
+
+/// Dropping a writer discards what it did not commit (rows, columns, renames), does no I/O but
+/// releasing the lock, and leaves the table as of its last commit, open to the next writer.
+#[test]
+fn dropping_a_writer_discards_uncommitted_changes() {
+    let d = tmp();
+    let p = d.path().join("t");
+    let mut t = DiskTable::create(&p, small_opts(100)).unwrap();
+    assert!(!t.has_uncommitted_changes());
+    t.append(batch(0, 300)).unwrap();
+    assert!(t.has_uncommitted_changes());
+    t.commit().unwrap();
+    assert!(!t.has_uncommitted_changes());
+    let files = |p: &Path| {
+        let mut v: Vec<(String, u64)> = std::fs::read_dir(p)
+            .unwrap()
+            .map(|e| {
+                let e = e.unwrap();
+                (
+                    e.file_name().into_string().unwrap(),
+                    e.metadata().unwrap().len(),
+                )
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    let before = files(&p);
+    t.append(batch(300, 450)).unwrap();
+    t.add_column(ColumnBatch::new("extra", vec![1u8; 750]))
+        .unwrap();
+    t.rename_column("x", "y").unwrap();
+    assert_eq!(t.len(), 750);
+    drop(t);
+    assert_eq!(files(&p), before, "dropping wrote nothing");
+    let mut w = DiskTable::open(&p, OpenMode::Append).unwrap();
+    check_rows(&w, 300);
+    assert_eq!(w.ncols(), 4);
+    w.append(batch(300, 7)).unwrap();
+    w.commit().unwrap();
+    drop(w);
+    check_rows(&DiskTable::open(&p, OpenMode::ReadOnly).unwrap(), 307);
+    let r = blz::verify(&p).unwrap();
+    assert!(r.problems.is_empty(), "{:?}", r.problems);
 }
 
 #[test]
@@ -281,21 +323,21 @@ fn garbage_past_the_committed_end_is_ignored_and_reclaimed() {
     std::fs::write(&data, &bytes).unwrap();
     std::fs::write(p.join("side.999"), b"stray").unwrap();
     std::fs::write(p.join("notes.txt"), b"the user's own file").unwrap();
-    check_rows(&CTable::open(&p, OpenMode::ReadOnly).unwrap(), 450);
-    let mut t = CTable::open(&p, OpenMode::Append).unwrap();
+    check_rows(&DiskTable::open(&p, OpenMode::ReadOnly).unwrap(), 450);
+    let mut t = DiskTable::open(&p, OpenMode::Append).unwrap();
     assert_eq!(std::fs::metadata(&data).unwrap().len(), len);
     assert!(!p.join("side.999").exists());
     assert!(p.join("notes.txt").exists());
     t.append(batch(450, 100)).unwrap();
     t.commit().unwrap();
-    check_rows(&CTable::open(&p, OpenMode::ReadOnly).unwrap(), 550);
+    check_rows(&DiskTable::open(&p, OpenMode::ReadOnly).unwrap(), 550);
 }
 
 #[test]
 fn bad_tables_are_clear_errors() {
     let d = tmp();
     let msg = |p: &Path| {
-        CTable::open(p, OpenMode::ReadOnly)
+        DiskTable::open(p, OpenMode::ReadOnly)
             .err()
             .unwrap()
             .to_string()
@@ -321,7 +363,7 @@ fn bad_tables_are_clear_errors() {
     std::fs::write(p.join("manifest.json"), &m[..m.len() - 3]).unwrap();
     assert!(msg(&p).contains("damaged"), "{}", msg(&p));
     std::fs::write(p.join("manifest.json"), &m).unwrap();
-    check_rows(&CTable::open(&p, OpenMode::ReadOnly).unwrap(), 450);
+    check_rows(&DiskTable::open(&p, OpenMode::ReadOnly).unwrap(), 450);
 }
 
 #[test]
@@ -334,7 +376,7 @@ fn corrupt_chunk_names_table_column_and_chunk() {
     let n = bytes.len();
     bytes[n - 10] ^= 0x40;
     std::fs::write(&data, &bytes).unwrap();
-    let t = CTable::open(&p, OpenMode::ReadOnly).unwrap();
+    let t = DiskTable::open(&p, OpenMode::ReadOnly).unwrap();
     let e = t.value("x", 399).unwrap_err();
     let s = e.to_string();
     assert!(matches!(e, Error::Checksum { chunk: 3, .. }), "{s}");
@@ -351,7 +393,7 @@ fn corrupt_chunk_names_table_column_and_chunk() {
 fn every_flipped_byte_is_an_error_or_the_right_data() {
     let d = tmp();
     let p = d.path().join("t");
-    let mut t = CTable::create(&p, small_opts(64)).unwrap();
+    let mut t = DiskTable::create(&p, small_opts(64)).unwrap();
     t.append(batch(0, 150)).unwrap();
     t.add_column(ColumnBatch::new(
         "txt",
@@ -361,7 +403,7 @@ fn every_flipped_byte_is_an_error_or_the_right_data() {
     t.commit().unwrap();
     drop(t);
     let read_all = |p: &Path| -> blz::Result<Vec<Vec<Value>>> {
-        let t = CTable::open_with_cache(p, OpenMode::ReadOnly, ChunkCache::new(1 << 20)?)?;
+        let t = DiskTable::open_with_cache(p, OpenMode::ReadOnly, ChunkCache::new(1 << 20)?)?;
         let mut rows = (0..t.len())
             .map(|i| t.row(i))
             .collect::<blz::Result<Vec<_>>>()?;
@@ -432,9 +474,9 @@ fn child_writer() {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(usize::MAX);
-    let mut t = match CTable::open(&p, OpenMode::Append) {
+    let mut t = match DiskTable::open(&p, OpenMode::Append) {
         Ok(t) => t,
-        Err(_) => CTable::create(&p, small_opts(300)).unwrap(),
+        Err(_) => DiskTable::create(&p, small_opts(300)).unwrap(),
     };
     let mut rows = t.len();
     let mut seed = rows as u64 * 2_654_435_761 + 1;
@@ -516,7 +558,7 @@ fn crash_during_appends_and_commits_loses_nothing_committed() {
             assert_eq!(acked, 0, "table vanished after kill {k}");
             continue;
         }
-        let t = CTable::open(&p, OpenMode::ReadOnly)
+        let t = DiskTable::open(&p, OpenMode::ReadOnly)
             .unwrap_or_else(|e| panic!("unreadable after kill {k}: {e}"));
         assert!(
             t.len() >= acked,
@@ -563,14 +605,14 @@ fn full_disk_keeps_the_last_commit() {
         "{err}"
     );
     assert!(last > 0, "{text}");
-    let t = CTable::open(&p, OpenMode::ReadOnly).unwrap();
+    let t = DiskTable::open(&p, OpenMode::ReadOnly).unwrap();
     assert_eq!(t.len(), last);
     check_rows(&t, last);
     // Room again: the writer resumes from the last commit.
-    let mut w = CTable::open(&p, OpenMode::Append).unwrap();
+    let mut w = DiskTable::open(&p, OpenMode::Append).unwrap();
     w.append(batch(last, 10)).unwrap();
     w.commit().unwrap();
-    check_rows(&CTable::open(&p, OpenMode::ReadOnly).unwrap(), last + 10);
+    check_rows(&DiskTable::open(&p, OpenMode::ReadOnly).unwrap(), last + 10);
 }
 
 /// Child: opens the table read-only again and again, checking every snapshot, until
@@ -584,7 +626,7 @@ fn child_reader() {
     let stop = PathBuf::from(std::env::var_os("BLZ_CHILD_STOP").unwrap());
     let mut n = 0;
     while !stop.exists() {
-        let t = CTable::open(&p, OpenMode::ReadOnly).unwrap();
+        let t = DiskTable::open(&p, OpenMode::ReadOnly).unwrap();
         assert_eq!(t.len() % 200, 0);
         check_rows(&t, t.len());
         n += 1;
@@ -597,7 +639,7 @@ fn readers_in_threads_and_processes_see_consistent_snapshots() {
     let d = tmp();
     let p = d.path().join("t");
     let stop = d.path().join("stop");
-    let mut w = CTable::create(&p, small_opts(128)).unwrap();
+    let mut w = DiskTable::create(&p, small_opts(128)).unwrap();
     w.append(batch(0, 200)).unwrap();
     w.commit().unwrap();
     let proc = child(
@@ -614,7 +656,7 @@ fn readers_in_threads_and_processes_see_consistent_snapshots() {
                 s.spawn(|| {
                     let mut n = 0;
                     while !done.load(std::sync::atomic::Ordering::Relaxed) {
-                        let t = CTable::open(&p, OpenMode::ReadOnly).unwrap();
+                        let t = DiskTable::open(&p, OpenMode::ReadOnly).unwrap();
                         assert_eq!(t.len() % 200, 0);
                         check_rows(&t, t.len());
                         n += 1;
@@ -672,7 +714,7 @@ fn child_out_of_core() {
     };
     let before = status("VmRSS:");
     let cache = ChunkCache::new(8 << 20).unwrap();
-    let t = CTable::open_with_cache(&p, OpenMode::ReadOnly, cache).unwrap();
+    let t = DiskTable::open_with_cache(&p, OpenMode::ReadOnly, cache).unwrap();
     // Not decided by chunk statistics: every chunk is decoded.
     let q = t.query("x != 12345.5").unwrap();
     let sum = q.aggregate("x", Agg::Sum).unwrap();
@@ -695,7 +737,7 @@ fn child_out_of_core() {
 fn out_of_core_scans_stay_within_the_cache_budget() {
     let d = tmp();
     let p = d.path().join("t");
-    let mut t = CTable::create(&p, CreateOptions::default()).unwrap();
+    let mut t = DiskTable::create(&p, CreateOptions::default()).unwrap();
     let n = 6_000_000usize;
     let mut seed = 7u64;
     let mut start = 0;

@@ -26,4 +26,5 @@ mod props;
 mod query_diff;
 mod regressions;
 mod select;
+mod table_compat;
 mod util;

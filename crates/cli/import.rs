@@ -15,7 +15,7 @@ use blz::arrow::arrow_array::{RecordBatch, RecordBatchReader};
 use blz::arrow::{CsvOptions, DEFAULT_NULL_VALUES, FileFormat};
 use blz::blosc::{CLevel, CParams, Compressor, Shuffle};
 use blz::import::{Source, SourceFormat};
-use blz::{CArrayOptions, CTable, ColumnBatch, CreateOptions, OpenMode, Values};
+use blz::{CArrayOptions, CTable, ColumnBatch, CreateOptions, DiskTable, OpenMode, Values};
 
 use crate::chunk::{parse_clevel, parse_codec, parse_filter};
 use crate::output::{human_bytes, ratio_text, thousands};
@@ -163,7 +163,7 @@ pub(crate) fn run(args: &Args) -> Result<()> {
     } else {
         create(args, dest, input, every, rows_hint)?
     };
-    let t = CTable::open(dest, OpenMode::ReadOnly)
+    let t = DiskTable::open(dest, OpenMode::ReadOnly)
         .with_context(|| format!("reading back {}", dest.display()))?;
     let (n, c) = (t.nbytes(), t.stored_bytes());
     outln!(
@@ -324,7 +324,7 @@ fn append_schema(
     dest: &Path,
 ) -> Option<blz::arrow::arrow_schema::SchemaRef> {
     use blz::arrow::arrow_schema::{Field, Schema};
-    let t = CTable::open(dest, OpenMode::ReadOnly).ok()?;
+    let t = DiskTable::open(dest, OpenMode::ReadOnly).ok()?;
     let table = t.arrow_schema();
     let fields: Vec<Field> = inferred
         .fields()
@@ -393,7 +393,7 @@ fn create(
         .with_chunklen(chunklen)
         .with_cparams(cparams);
     let built = (|| -> Result<u64> {
-        let mut t = CTable::create(&tmp, CreateOptions::default().with_column_options(opts))?;
+        let mut t = DiskTable::create(&tmp, CreateOptions::default().with_column_options(opts))?;
         if let Input::Blosc(s) = &input {
             for f in s.schema().fields {
                 t.add_empty_column(&f.name, f.ty)?;
@@ -469,7 +469,7 @@ fn append(dest: &Path, input: Input, every: usize, rows_hint: Option<u64>) -> Re
             dest.display()
         );
     }
-    let mut t = CTable::open(dest, OpenMode::Append)
+    let mut t = DiskTable::open(dest, OpenMode::Append)
         .with_context(|| format!("cannot open {} for appending", dest.display()))?;
     remove_stale(dest);
     let before = t.len();
@@ -480,7 +480,7 @@ fn append(dest: &Path, input: Input, every: usize, rows_hint: Option<u64>) -> Re
     }) {
         Ok(r) => Ok(r),
         Err(e) => {
-            // Dropping the table would commit the rows appended since the last commit.
+            // Dropping the table would discard them too; rolling back reports a failure.
             t.rollback()
                 .with_context(|| format!("cannot roll back {}", dest.display()))?;
             Err(e.context(format!(
@@ -497,7 +497,7 @@ fn append(dest: &Path, input: Input, every: usize, rows_hint: Option<u64>) -> Re
 /// Appends every batch of `input`, committing every `every` bytes of input; `committed` tracks
 /// the table's length at its last commit. Returns the rows appended.
 fn feed(
-    t: &mut CTable,
+    t: &mut DiskTable,
     input: Input,
     committed: &mut usize,
     every: usize,
@@ -505,7 +505,7 @@ fn feed(
 ) -> Result<u64> {
     let start = t.len();
     let mut since_commit = 0usize;
-    let mut add = |t: &mut CTable, bytes: usize, progress: &mut Progress| -> Result<()> {
+    let mut add = |t: &mut DiskTable, bytes: usize, progress: &mut Progress| -> Result<()> {
         since_commit += bytes;
         if since_commit >= every {
             t.commit()?;
@@ -540,7 +540,7 @@ fn feed(
 
 /// Appends one record batch (or reports the reader's error with its file, line and column).
 fn append_batch(
-    t: &mut CTable,
+    t: &mut DiskTable,
     b: std::result::Result<RecordBatch, blz::arrow::arrow_schema::ArrowError>,
 ) -> Result<usize> {
     let bytes = b.as_ref().map_or(0, RecordBatch::get_array_memory_size);

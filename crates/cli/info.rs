@@ -6,7 +6,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::Result;
-use blz::CTable;
+use blz::DiskTable;
 use serde_json::{Value as Json, json};
 
 use crate::output::{Align, human_bytes, ratio_text, thousands, write_table};
@@ -46,7 +46,7 @@ fn ratio3(n: usize, c: usize) -> f64 {
 ///
 /// # Errors
 /// None in practice: every name comes from the table's own schema.
-pub(crate) fn describe(t: &CTable) -> Result<Json> {
+pub(crate) fn describe(t: &DiskTable) -> Result<Json> {
     let mut cols = Vec::new();
     for f in t.schema().fields {
         let (n, _) = t.column_sizes(&f.name)?;
@@ -81,7 +81,7 @@ pub(crate) fn describe(t: &CTable) -> Result<Json> {
 }
 
 /// The human-readable report.
-fn write_text(out: &mut impl Write, name: &str, t: &CTable) -> Result<()> {
+fn write_text(out: &mut impl Write, name: &str, t: &DiskTable) -> Result<()> {
     writeln!(
         out,
         "{name}: {} rows, {} columns, {} rows per chunk\n",
@@ -146,11 +146,12 @@ fn write_text(out: &mut impl Write, name: &str, t: &CTable) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use blz::ColumnBatch;
+    use blz::{ColumnBatch, CreateOptions};
 
-    /// More rows than one chunk (128 Ki rows), so some are sealed and compressed.
-    fn table() -> CTable {
-        let mut t = CTable::new();
+    /// More rows than one chunk (128 Ki rows), so some are sealed and compressed; committed in
+    /// `d`.
+    fn table(d: &tempfile::TempDir) -> DiskTable {
+        let mut t = DiskTable::create(d.path().join("t"), CreateOptions::default()).unwrap();
         t.append(vec![
             ColumnBatch::new("qty", (0..300_000).map(|i| i % 50).collect::<Vec<i64>>()),
             ColumnBatch::new(
@@ -161,12 +162,14 @@ mod tests {
             ),
         ])
         .unwrap();
+        t.commit().unwrap();
         t
     }
 
     #[test]
     fn describe_lists_every_column() {
-        let j = describe(&table()).unwrap();
+        let d = tempfile::tempdir().unwrap();
+        let j = describe(&table(&d)).unwrap();
         assert_eq!(j["rows"], 300_000);
         let cols = j["columns"].as_array().unwrap();
         assert_eq!(cols.len(), 2);
@@ -181,8 +184,9 @@ mod tests {
 
     #[test]
     fn text_report_has_a_total() {
+        let d = tempfile::tempdir().unwrap();
         let mut out = Vec::new();
-        write_text(&mut out, "t", &table()).unwrap();
+        write_text(&mut out, "t", &table(&d)).unwrap();
         let s = String::from_utf8(out).unwrap();
         assert!(s.starts_with("t: 300,000 rows, 2 columns"), "{s}");
         assert!(s.lines().last().unwrap().starts_with("total"), "{s}");

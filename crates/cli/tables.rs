@@ -4,13 +4,13 @@
 use std::path::Path;
 
 use anyhow::{Result, anyhow};
-use blz::{CTable, Error, OpenMode, ParseError};
+use blz::{DiskTable, Error, OpenMode, ParseError};
 
 /// Opens the table at `path` read-only.
 ///
 /// # Errors
 /// A message naming the path: no such table (and how to make one), or why it cannot be read.
-pub(crate) fn open_read(path: &Path) -> Result<CTable> {
+pub(crate) fn open_read(path: &Path) -> Result<DiskTable> {
     open_read_with_cache(path, blz::ChunkCache::global())
 }
 
@@ -18,7 +18,7 @@ pub(crate) fn open_read(path: &Path) -> Result<CTable> {
 pub(crate) fn open_read_with_cache(
     path: &Path,
     cache: std::sync::Arc<blz::ChunkCache>,
-) -> Result<CTable> {
+) -> Result<DiskTable> {
     if !path.exists() {
         return Err(anyhow!(
             "no table at {} (create one with `blz import DATA.csv {}`)",
@@ -26,7 +26,7 @@ pub(crate) fn open_read_with_cache(
             path.display()
         ));
     }
-    CTable::open_with_cache(path, OpenMode::ReadOnly, cache)
+    DiskTable::open_with_cache(path, OpenMode::ReadOnly, cache)
         .map_err(|e| anyhow!("cannot open table {}: {e}", path.display()))
 }
 
@@ -68,7 +68,7 @@ fn shown(span: blz::Span, message: &str, src: &str, what: &str) -> anyhow::Error
 #[cfg(test)]
 mod tests {
     use super::*;
-    use blz::ColumnBatch;
+    use blz::{CTable, ColumnBatch};
 
     #[test]
     fn query_error_shows_a_caret() {

@@ -8,7 +8,7 @@
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use blz::{Agg, CArrayOptions, CTable, ColumnBatch, CreateOptions, OpenMode};
+use blz::{Agg, CArrayOptions, ColumnBatch, CreateOptions, DiskTable, OpenMode};
 use serde_json::Value;
 
 use super::{blz, csv, failed, hidden, ok, rows_of};
@@ -37,7 +37,7 @@ fn base_table(dir: &Path) {
     let n = 2600i64;
     let opts =
         CreateOptions::default().with_column_options(CArrayOptions::default().with_chunklen(1024));
-    let mut t = CTable::create(dir, opts).unwrap();
+    let mut t = DiskTable::create(dir, opts).unwrap();
     let kinds = ["red", "green", "blue"];
     t.append(vec![
         ColumnBatch::new("a", (0..n).collect::<Vec<i64>>()),
@@ -57,7 +57,7 @@ fn base_table(dir: &Path) {
 
 /// Everything a user could read from the table: rows, counts, sums, every value.
 fn answers(dir: &Path) -> blz::Result<String> {
-    let t = CTable::open(dir, OpenMode::ReadOnly)?;
+    let t = DiskTable::open(dir, OpenMode::ReadOnly)?;
     let q = t.query("a > 1500")?;
     let mut out = format!(
         "{} {} {:?} {:?}\n",
@@ -188,7 +188,7 @@ fn text_table(dir: &Path) -> usize {
     let n = 70_000usize;
     let opts =
         CreateOptions::default().with_column_options(CArrayOptions::default().with_chunklen(4096));
-    let mut t = CTable::create(dir, opts).unwrap();
+    let mut t = DiskTable::create(dir, opts).unwrap();
     t.append(vec![
         ColumnBatch::new("i", (0..n as i64).collect::<Vec<i64>>()),
         ColumnBatch::new(
@@ -343,7 +343,7 @@ fn cli_safety_chunklen_below_the_floor_is_refused() {
     ok(d, &["import", "a.csv", "t", "--chunklen", "1024"]);
     let opts =
         CreateOptions::default().with_column_options(CArrayOptions::default().with_chunklen(8));
-    let e = CTable::create(d.join("lib"), opts).unwrap_err();
+    let e = DiskTable::create(d.join("lib"), opts).unwrap_err();
     assert!(e.to_string().contains("chunklen"), "{e}");
     assert!(!d.join("lib").exists() && hidden(d).is_empty());
 }

@@ -94,6 +94,24 @@ impl ColumnBatch {
     }
 }
 
+/// Something rows can be appended to: a [`CTable`] in memory, or a
+/// [`DiskTable`](crate::DiskTable), whose rows become durable at its commit. Lets one loader
+/// (such as `blz::arrow::import_batches`) feed either.
+pub trait AppendRows {
+    /// Appends rows given as one borrowed slice per column, all or nothing, as
+    /// [`CTable::append_slices`].
+    ///
+    /// # Errors
+    /// As [`CTable::append_slices`]; [`Error::ReadOnly`] for a table on disk opened read-only.
+    fn append_rows(&mut self, batches: &[ColumnSlice<'_>]) -> Result<()>;
+}
+
+impl AppendRows for CTable {
+    fn append_rows(&mut self, batches: &[ColumnSlice<'_>]) -> Result<()> {
+        self.append_slices(batches)
+    }
+}
+
 /// A table of named, typed, compressed columns of equal length.
 ///
 /// ```
@@ -115,8 +133,6 @@ pub struct CTable {
     pub(crate) columns: Vec<Column>,
     pub(crate) len: usize,
     pub(crate) opts: CArrayOptions,
-    /// The directory and files, for a table on disk.
-    pub(crate) store: Option<Box<crate::storage::Store>>,
 }
 
 impl Default for CTable {
@@ -136,7 +152,6 @@ impl CTable {
             columns: Vec::new(),
             len: 0,
             opts,
-            store: None,
         }
     }
 
@@ -155,7 +170,6 @@ impl CTable {
             columns: Vec::new(),
             len: 0,
             opts: opts.with_chunklen(chunklen),
-            store: None,
         })
     }
 
@@ -240,7 +254,6 @@ impl CTable {
     /// # Errors
     /// [`Error::InvalidParam`] when the name is taken.
     pub fn add_empty_column(&mut self, name: &str, ty: ColumnType) -> Result<()> {
-        self.before_change()?;
         if self.columns.iter().any(|c| c.name == name) {
             return Err(Error::param("column name", name, "a name not in the table"));
         }
@@ -259,8 +272,8 @@ impl CTable {
 
     /// Sets the codec parameters of one column (`typesize` comes from the column's type): the
     /// chunks sealed from now on use them, so set them before appending; chunks already sealed
-    /// keep theirs (each chunk records its own). On a table on disk they are saved with the next
-    /// commit.
+    /// keep theirs (each chunk records its own). A [`DiskTable`](crate::DiskTable) saves them
+    /// with its next commit.
     ///
     /// ```
     /// use blz::blosc::{CLevel, CParams, Compressor, Shuffle};
@@ -281,10 +294,9 @@ impl CTable {
     /// ```
     ///
     /// # Errors
-    /// [`Error::UnknownColumn`]; [`Error::ReadOnly`]; [`Error::InvalidParam`] for parameters
+    /// [`Error::UnknownColumn`]; [`Error::InvalidParam`] for parameters
     /// the codec refuses (nothing changes then).
     pub fn set_column_cparams(&mut self, name: &str, cparams: blz_blosc::CParams) -> Result<()> {
-        self.before_change()?;
         let i = self.col_index(name)?;
         self.columns[i].set_cparams(&cparams)
     }
@@ -295,7 +307,6 @@ impl CTable {
     /// [`Error::LengthMismatch`] when it does not have `len` values; [`Error::InvalidParam`] when
     /// the name is taken.
     pub fn add_column(&mut self, batch: ColumnBatch) -> Result<()> {
-        self.before_change()?;
         if self.columns.is_empty() && self.len == 0 {
             return self.append(vec![batch]);
         }
@@ -328,10 +339,8 @@ impl CTable {
     /// # Errors
     /// [`Error::UnknownColumn`].
     pub fn drop_column(&mut self, name: &str) -> Result<()> {
-        self.before_change()?;
         let i = self.col_index(name)?;
         self.columns.remove(i);
-        self.note_drop(name);
         Ok(())
     }
 
@@ -344,9 +353,7 @@ impl CTable {
         if from != to && self.columns.iter().any(|c| c.name == to) {
             return Err(Error::param("column name", to, "a name not in the table"));
         }
-        self.before_change()?;
         self.columns[i].name = to.to_owned();
-        self.note_rename(from, to);
         Ok(())
     }
 
@@ -381,7 +388,6 @@ impl CTable {
     /// # Errors
     /// As [`CTable::append`].
     pub fn append_slices(&mut self, batches: &[ColumnSlice<'_>]) -> Result<()> {
-        self.before_change()?;
         let Some(first) = batches.first() else {
             return Ok(());
         };

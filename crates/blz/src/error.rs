@@ -1,4 +1,18 @@
 //! Errors of the blz containers.
+//!
+//! The bottom layer: every module may name [`Error`], and this module names only the element
+//! types ([`DType`]), the codec's error and the small data types of its submodules, which the
+//! layers that raise them (the query parser, the importers, the CSV reader) re-export.
+
+#[cfg(feature = "arrow")]
+mod csv;
+mod import;
+mod parse;
+
+#[cfg(feature = "arrow")]
+pub use csv::CsvProblem;
+pub use import::ImportError;
+pub use parse::{ParseError, Span};
 
 use crate::dtype::DType;
 
@@ -78,12 +92,12 @@ pub enum Error {
     },
     /// A query that does not parse.
     #[error("{0}")]
-    Parse(#[from] crate::query::ParseError),
+    Parse(#[from] ParseError),
     /// A query that parses but does not type-check (or names an unknown column).
     #[error("query error at column {}: {message}", .span.start + 1)]
     Query {
         /// Where in the query text.
-        span: crate::query::Span,
+        span: Span,
         /// What is wrong.
         message: String,
     },
@@ -154,7 +168,7 @@ pub enum Error {
         /// The directory or file given to the importer.
         path: std::path::PathBuf,
         /// What is wrong, and where.
-        kind: crate::import::ImportError,
+        kind: ImportError,
     },
     /// An Arrow operation failed (a record batch, IPC or CSV stream that does not decode...).
     #[cfg(feature = "arrow")]
@@ -213,7 +227,7 @@ pub enum Error {
         /// Line of the problem (1-based; for an unclosed quote, where it opens).
         line: u64,
         /// What is wrong.
-        problem: crate::arrow::CsvProblem,
+        problem: CsvProblem,
     },
     /// A file whose contents are not the format its extension (or the caller) says.
     #[cfg(feature = "arrow")]

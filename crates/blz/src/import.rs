@@ -28,16 +28,15 @@
 
 mod b2frame;
 mod bcolz;
-mod error;
 mod msgpack;
 mod npdtype;
 
 use std::io::Read;
 use std::path::Path;
 
+pub use crate::error::ImportError;
 pub use b2frame::B2FrameSource;
 pub use bcolz::BcolzSource;
-pub use error::ImportError;
 
 use crate::ctable::{CTable, ColumnBatch, Schema};
 use crate::error::{Error, Result};

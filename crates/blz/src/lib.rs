@@ -12,6 +12,10 @@
 //! - [`CArrayOptions`]: chunk length, codec parameters, cache, statistics.
 //! - [`ChunkCache`]: the byte-bounded cache of decompressed blocks shared by columns.
 //! - [`Element`], [`DType`], [`Timestamp`], [`TimeUnit`]: element types.
+//! - [`CTable`]: a table of named, typed columns in memory; [`Query`] filters and reduces it.
+//! - [`DiskTable`]: a table in a directory: owns its `CTable` (lent for reads and queries),
+//!   the files and the writer lock; explicit `commit` and `rollback`. [`OpenMode`],
+//!   [`CreateOptions`], [`verify`].
 //! - [`Stats`]: per-chunk statistics; [`Pred`]: predicates they can decide.
 //! - [`blosc`]: the codec crate, re-exported.
 //!
@@ -56,7 +60,8 @@ pub use carray::{
     default_chunklen,
 };
 pub use ctable::{
-    CTable, ColumnBatch, ColumnSlice, ColumnType, Field, Schema, Value, Values, ValuesRef,
+    AppendRows, CTable, ColumnBatch, ColumnSlice, ColumnType, Field, Schema, Value, Values,
+    ValuesRef,
 };
 pub use dtype::{DType, Element, TimeUnit, Timestamp};
 pub use error::{Error, Result};
@@ -65,7 +70,7 @@ pub use query::{
 };
 pub use stats::Stats;
 pub use storage::{
-    CreateOptions, MIN_TABLE_CHUNKLEN, OpenMode, TableLock, VerifyReport, move_table,
+    CreateOptions, DiskTable, MIN_TABLE_CHUNKLEN, OpenMode, TableLock, VerifyReport, move_table,
     remove_stale_staging, verify,
 };
 

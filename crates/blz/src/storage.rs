@@ -8,16 +8,24 @@
 //! and everything it names, intact. Bytes past a data file's committed length are garbage of an
 //! interrupted commit: readers ignore them and the next writer truncates them.
 //!
+//! A table on disk is a [`DiskTable`]: it owns the in-memory [`CTable`](crate::CTable) (lent
+//! for every read), the directory's files and the writer lock; changes become durable at its
+//! `commit`, and dropping it discards what was not committed.
+//!
+//! Layers: this module creates the mappings of the data files ([`crate::chunk`] holds the
+//! mapping type the chunks point into) and builds `CTable`s over them; nothing below it
+//! (chunks, arrays, tables in memory, queries) knows the disk format.
+//!
 //! ```
-//! use blz::{ColumnBatch, CreateOptions, CTable, OpenMode};
+//! use blz::{ColumnBatch, CreateOptions, DiskTable, OpenMode};
 //! # fn main() -> blz::Result<()> {
 //! let dir = std::env::temp_dir().join(format!("blz-doc-{}", std::process::id()));
 //! # let _ = std::fs::remove_dir_all(&dir);
-//! let mut t = CTable::create(&dir, CreateOptions::default())?;
+//! let mut t = DiskTable::create(&dir, CreateOptions::default())?;
 //! t.append(vec![ColumnBatch::new("x", (0..100_000).collect::<Vec<i64>>())])?;
 //! t.commit()?;
 //! drop(t);
-//! let t = CTable::open(&dir, OpenMode::ReadOnly)?;
+//! let t = DiskTable::open(&dir, OpenMode::ReadOnly)?;
 //! assert_eq!(t.query("x >= 99990")?.count()?, 10);
 //! assert!(blz::verify(&dir)?.problems.is_empty());
 //! # drop(t);
@@ -28,24 +36,23 @@
 
 mod array;
 mod file;
+mod load;
 mod manifest;
-mod mmap;
 mod place;
+mod save;
 mod table;
 mod verify;
 mod write;
 
 use std::path::Path;
 
-pub(crate) use mmap::MappedFile;
 pub use place::{TableLock, move_table, remove_stale_staging};
-pub use table::MIN_TABLE_CHUNKLEN;
-pub(crate) use table::Store;
+pub use table::{DiskTable, MIN_TABLE_CHUNKLEN};
 
 use crate::carray::CArrayOptions;
 use crate::error::Result;
 
-/// How [`CTable::open`](crate::CTable::open) opens a table.
+/// How [`DiskTable::open`] opens a table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum OpenMode {
@@ -53,11 +60,11 @@ pub enum OpenMode {
     /// Sees the table as it was committed when it was opened.
     ReadOnly,
     /// Read and append (and change columns); takes the table's writer lock. Changes become
-    /// durable at [`CTable::commit`](crate::CTable::commit) and when the table is dropped.
+    /// durable at [`DiskTable::commit`]; dropping the table discards those not committed.
     Append,
 }
 
-/// Options of [`CTable::create`](crate::CTable::create).
+/// Options of [`DiskTable::create`].
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct CreateOptions {

@@ -81,7 +81,7 @@ use blz::arrow::arrow_array::{
 };
 use blz::arrow::arrow_schema::{ArrowError, SchemaRef};
 use blz::arrow::{TableBatches, to_ffi_stream};
-use blz::{CTable, OpenMode};
+use blz::{CTable, DiskTable, OpenMode};
 
 mod error;
 
@@ -191,7 +191,8 @@ pub unsafe extern "C" fn blz_table_stream(
         let path = path.to_str().map_err(|e| Error::NonUtf8Path {
             valid_up_to: e.valid_up_to(),
         })?;
-        stream_table(CTable::open(Path::new(path), OpenMode::ReadOnly)?)
+        // A read-only table holds no lock: its rows, mapped, are all the stream needs.
+        stream_table(DiskTable::open(Path::new(path), OpenMode::ReadOnly)?.into_table())
     })
 }
 
@@ -341,7 +342,7 @@ mod tests {
         let path = dir.path().join("t.blz");
         let n = BATCH_ROWS + 10;
         {
-            let mut t = CTable::create(&path, CreateOptions::default()).unwrap();
+            let mut t = DiskTable::create(&path, CreateOptions::default()).unwrap();
             t.append_record_batch(&demo_batch(0..n).unwrap()).unwrap();
             t.commit().unwrap();
         }

@@ -2,9 +2,9 @@
 //! Lines schema (section `persist`, the same case names as `container_bench.py`).
 //!
 //! Method: every timing is one call; `repeats` timed calls, medians reported.
-//! - `write NAME`: `CTable::create` + appends of 4 Mi rows + `commit` (data and manifest
+//! - `write NAME`: `DiskTable::create` + appends of 4 Mi rows + `commit` (data and manifest
 //!   synced to disk: the time includes the fsyncs).
-//! - `open NAME`: `CTable::open` read-only, page cache cold.
+//! - `open NAME`: `DiskTable::open` read-only, page cache cold.
 //! - `disk-sum NAME`: open + `sum(x)` over every row, warm (page cache holds the files) and
 //!   cold (the files are dropped from the page cache first, with `dd iflag=nocache`); with
 //!   chunk statistics off (every chunk decoded, as the peers do) and on (the manifest's
@@ -18,7 +18,7 @@ use std::process::Command;
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
-use blz::{Agg, CTable, ColumnSlice, CreateOptions, OpenMode};
+use blz::{Agg, ColumnSlice, CreateOptions, DiskTable, OpenMode};
 use serde_json::{Value, json};
 
 use super::datasets::Manifest;
@@ -151,7 +151,7 @@ fn write_table<'a>(
     batches: impl Fn(usize, usize) -> Result<Vec<ColumnSlice<'a>>>,
     n: usize,
 ) -> Result<()> {
-    let mut t = CTable::create(path, CreateOptions::default().with_overwrite(true))?;
+    let mut t = DiskTable::create(path, CreateOptions::default().with_overwrite(true))?;
     let mut start = 0;
     while start < n {
         let m = (n - start).min(4 << 20);
@@ -218,7 +218,7 @@ fn run(a: &PersistArgs, data: &Path, work: &Path) -> Result<()> {
             repeats,
             false,
             || evict(&path),
-            || Ok(CTable::open(&path, OpenMode::ReadOnly)?),
+            || Ok(DiskTable::open(&path, OpenMode::ReadOnly)?),
         )?;
         recs.push(Rec {
             case: format!("open {name}"),
@@ -230,7 +230,7 @@ fn run(a: &PersistArgs, data: &Path, work: &Path) -> Result<()> {
         });
         let expect: f64 = xs.iter().sum();
         let sum = |stats_on: bool| -> Result<f64> {
-            let mut t = CTable::open(&path, OpenMode::ReadOnly)?;
+            let mut t = DiskTable::open(&path, OpenMode::ReadOnly)?;
             t.set_use_stats(stats_on);
             as_f64(&t.query("true")?.aggregate("x", Agg::Sum)?)
         };
@@ -336,7 +336,7 @@ fn run(a: &PersistArgs, data: &Path, work: &Path) -> Result<()> {
                 warm,
                 || evict(&path),
                 || {
-                    let t = CTable::open(&path, OpenMode::ReadOnly)?;
+                    let t = DiskTable::open(&path, OpenMode::ReadOnly)?;
                     Ok(t.query("(qty < 10) & (price > 96.0)")?
                         .aggregates(&[(Agg::Count, "price"), (Agg::Sum, "price")])?)
                 },

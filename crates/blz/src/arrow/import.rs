@@ -1,4 +1,4 @@
-//! Arrow -> blz: record batches into a [`CTable`].
+//! Arrow -> blz: record batches into a [`CTable`] or a [`DiskTable`].
 
 use std::borrow::Borrow;
 
@@ -13,9 +13,10 @@ use arrow_buffer::ArrowNativeType;
 use arrow_schema::{ArrowError, DataType, TimeUnit as ArrowUnit};
 
 use super::types::unsupported;
-use crate::ctable::{CTable, ColumnBatch, ColumnSlice, Values, ValuesRef};
+use crate::ctable::{AppendRows, CTable, ColumnBatch, ColumnSlice, Values, ValuesRef};
 use crate::dtype::{TimeUnit, Timestamp};
 use crate::error::{Error, Result};
+use crate::storage::DiskTable;
 
 /// Raw `i64` counts and unit of a timestamp or date array (`None` for other types). Dates
 /// become seconds (`Date32`, days * 86 400, saturating) or milliseconds (`Date64`).
@@ -216,39 +217,7 @@ impl CTable {
     /// [`Error::UnsupportedArrowType`] naming the first column of a type blz does not store; the
     /// errors of [`CTable::append`] (missing or unknown columns, other types).
     pub fn append_record_batch(&mut self, batch: &RecordBatch) -> Result<()> {
-        let schema = batch.schema();
-        // Numbers are compressed straight from the arrays' buffers; bools, text, timestamps
-        // and dictionaries are converted first.
-        let mut owned: Vec<Option<ColumnBatch>> = Vec::with_capacity(batch.num_columns());
-        let mut nulls: Vec<Option<Vec<bool>>> = Vec::with_capacity(batch.num_columns());
-        for (f, a) in schema.fields().iter().zip(batch.columns()) {
-            if borrowed(a.as_ref()).is_some() {
-                owned.push(None);
-                nulls.push(validity_of(a.as_ref()));
-            } else {
-                owned.push(Some(array_to_batch(f.name(), a.as_ref())?));
-                nulls.push(None);
-            }
-        }
-        let mut cols = Vec::with_capacity(owned.len());
-        for (((f, a), o), v) in schema
-            .fields()
-            .iter()
-            .zip(batch.columns())
-            .zip(&owned)
-            .zip(&nulls)
-        {
-            cols.push(match (o, borrowed(a.as_ref())) {
-                (Some(b), _) => b.as_slice(),
-                (None, Some(values)) => ColumnSlice {
-                    name: f.name(),
-                    values,
-                    validity: v.as_deref(),
-                },
-                (None, None) => return Err(unsupported(f.name(), a.data_type())),
-            });
-        }
-        self.append_slices(&cols)
+        append_record_batch(self, batch)
     }
 
     /// A new table with the rows of these batches, in order (columns from the first batch).
@@ -266,8 +235,57 @@ impl CTable {
     }
 }
 
+impl DiskTable {
+    /// Appends the rows of a record batch, as [`CTable::append_record_batch`]; durable at the
+    /// next commit.
+    ///
+    /// # Errors
+    /// [`Error::ReadOnly`], and those of [`CTable::append_record_batch`].
+    pub fn append_record_batch(&mut self, batch: &RecordBatch) -> Result<()> {
+        append_record_batch(self, batch)
+    }
+}
+
+/// See [`CTable::append_record_batch`]; appends to any [`AppendRows`].
+fn append_record_batch<T: AppendRows + ?Sized>(table: &mut T, batch: &RecordBatch) -> Result<()> {
+    let schema = batch.schema();
+    // Numbers are compressed straight from the arrays' buffers; bools, text, timestamps
+    // and dictionaries are converted first.
+    let mut owned: Vec<Option<ColumnBatch>> = Vec::with_capacity(batch.num_columns());
+    let mut nulls: Vec<Option<Vec<bool>>> = Vec::with_capacity(batch.num_columns());
+    for (f, a) in schema.fields().iter().zip(batch.columns()) {
+        if borrowed(a.as_ref()).is_some() {
+            owned.push(None);
+            nulls.push(validity_of(a.as_ref()));
+        } else {
+            owned.push(Some(array_to_batch(f.name(), a.as_ref())?));
+            nulls.push(None);
+        }
+    }
+    let mut cols = Vec::with_capacity(owned.len());
+    for (((f, a), o), v) in schema
+        .fields()
+        .iter()
+        .zip(batch.columns())
+        .zip(&owned)
+        .zip(&nulls)
+    {
+        cols.push(match (o, borrowed(a.as_ref())) {
+            (Some(b), _) => b.as_slice(),
+            (None, Some(values)) => ColumnSlice {
+                name: f.name(),
+                values,
+                validity: v.as_deref(),
+            },
+            (None, None) => return Err(unsupported(f.name(), a.data_type())),
+        });
+    }
+    table.append_rows(&cols)
+}
+
 /// Appends every batch of `reader` (any `RecordBatchReader`, or any iterator of
-/// `Result<RecordBatch, ArrowError>`) to `table`, calling `progress` with the number of rows
+/// `Result<RecordBatch, ArrowError>`) to `table` (a [`CTable`], or a [`DiskTable`] whose rows
+/// become durable at its commit), calling `progress` with the number of rows
 /// appended so far after each batch. Returns the number of rows appended.
 ///
 /// Each batch is appended all or nothing; on an error the batches before it stay appended.
@@ -275,18 +293,15 @@ impl CTable {
 /// # Errors
 /// The reader's errors (a CSV value that does not parse, with its file, line and column;
 /// [`Error::Arrow`] for others) and those of [`CTable::append_record_batch`].
-pub fn import_batches<I>(
-    reader: I,
-    table: &mut CTable,
-    mut progress: impl FnMut(u64),
-) -> Result<u64>
+pub fn import_batches<I, T>(reader: I, table: &mut T, mut progress: impl FnMut(u64)) -> Result<u64>
 where
     I: IntoIterator<Item = std::result::Result<RecordBatch, ArrowError>>,
+    T: AppendRows + ?Sized,
 {
     let mut rows = 0u64;
     for b in reader {
         let b = b.map_err(|e| from_arrow_error(e, "reading a record batch"))?;
-        table.append_record_batch(&b)?;
+        append_record_batch(table, &b)?;
         rows += b.num_rows() as u64;
         progress(rows);
     }

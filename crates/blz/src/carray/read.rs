@@ -7,6 +7,7 @@ use rayon::prelude::*;
 
 use super::CArray;
 use crate::cache::{ChunkKey, Lookup};
+use crate::chunk::{Access, ChunkRead};
 use crate::dtype::Element;
 use crate::error::{Error, Result};
 
@@ -34,25 +35,30 @@ impl<T: Element> CArray<T> {
         (self.chunks[c].blocksize / std::mem::size_of::<T>()).max(1)
     }
 
+    /// The compressed bytes of sealed chunk `c`, checked, for one read that uses them as
+    /// `access` says: the one place the array states its access pattern (a read of the whole
+    /// chunk, once, lets a mapped chunk's pages go when it ends).
+    pub(crate) fn chunk_bytes(&self, c: usize, access: Access) -> Result<ChunkRead<'_>> {
+        self.chunks[c].data.read(c, access)
+    }
+
     /// Decodes elements `[start, start + out.len())` of sealed chunk `c` (not dirty) into `out`.
     pub(crate) fn decode_into(&self, c: usize, start: usize, out: &mut [T]) -> Result<()> {
         let size = std::mem::size_of::<T>();
+        // A whole chunk decoded (scans, queries) is read once.
+        let access = if start == 0 && out.len() == self.chunklen {
+            Access::Once
+        } else {
+            Access::Random
+        };
+        let data = self.chunk_bytes(c, access)?;
         if let Some(raw) = T::raw_mut(out) {
             let bytes: &mut [u8] = bytemuck::cast_slice_mut(raw);
-            blz_blosc::getitem(
-                self.chunks[c].data.checked(c)?,
-                start,
-                bytes.len() / size.max(1),
-                bytes,
-            )?;
-            if start == 0 && out.len() == self.chunklen {
-                // A whole chunk decoded (scans, queries): its mapped pages are done with.
-                self.chunks[c].data.release();
-            }
+            blz_blosc::getitem(&data, start, bytes.len() / size.max(1), bytes)?;
             return Ok(());
         }
         let mut raw = vec![0u8; std::mem::size_of_val(out)];
-        blz_blosc::getitem(self.chunks[c].data.checked(c)?, start, out.len(), &mut raw)?;
+        blz_blosc::getitem(&data, start, out.len(), &mut raw)?;
         let rawt: Vec<T::Raw> = bytemuck::allocation::pod_collect_to_vec(&raw);
         let view = T::from_raw(&rawt).ok_or_else(|| Self::corrupt(c))?;
         out.copy_from_slice(view);
@@ -94,7 +100,7 @@ impl<T: Element> CArray<T> {
     fn gather_into(&self, c: usize, offs: &[usize], out: &mut [T]) -> Result<()> {
         if let Some(raw) = T::raw_mut(out) {
             let bytes: &mut [u8] = bytemuck::cast_slice_mut(raw);
-            blz_blosc::gather(self.chunks[c].data.checked(c)?, offs, bytes)?;
+            blz_blosc::gather(&self.chunk_bytes(c, Access::Random)?, offs, bytes)?;
             // Validate what the bytes mean (a bool must be 0 or 1).
             let raw: &[T::Raw] = bytemuck::cast_slice(bytes);
             if T::from_raw(raw).is_none() {
@@ -105,7 +111,7 @@ impl<T: Element> CArray<T> {
         // Elements not every byte pattern of which is valid (`bool`): gathered as bytes in the
         // same one pass, then checked (never a decode per element).
         let mut raw = vec![0u8; std::mem::size_of_val(out)];
-        blz_blosc::gather(self.chunks[c].data.checked(c)?, offs, &mut raw)?;
+        blz_blosc::gather(&self.chunk_bytes(c, Access::Random)?, offs, &mut raw)?;
         let rawt: Vec<T::Raw> = bytemuck::allocation::pod_collect_to_vec(&raw);
         let view = T::from_raw(&rawt).ok_or_else(|| Self::corrupt(c))?;
         out.copy_from_slice(view);
@@ -114,15 +120,13 @@ impl<T: Element> CArray<T> {
 
     /// Block `b` of sealed chunk `c`, decompressed, cached (not counted as a lookup).
     fn load_block(&self, c: usize, b: usize) -> Result<Arc<Vec<u8>>> {
-        let chunk = &self.chunks[c];
         let be = self.block_elems(c);
         self.cache.insert_with(self.block_key(c, b), || {
             let start = b * be;
             let n = be.min(self.chunklen - start);
             let mut v = vec![0u8; n * std::mem::size_of::<T>()];
-            blz_blosc::getitem(chunk.data.checked(c)?, start, n, &mut v)?;
-            // The decoded block is cached; the compressed pages need not stay resident.
-            chunk.data.release();
+            // The decoded block is cached: the compressed pages are read once.
+            blz_blosc::getitem(&self.chunk_bytes(c, Access::Once)?, start, n, &mut v)?;
             Ok(Arc::new(v))
         })
     }

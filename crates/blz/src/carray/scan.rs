@@ -7,6 +7,7 @@ use std::ops::Range;
 use rayon::prelude::*;
 
 use super::CArray;
+use crate::chunk::Access;
 use crate::dtype::Element;
 use crate::error::{Error, Result};
 use crate::stats::{LaneSum, Stats, block_sum, min_max};
@@ -289,9 +290,9 @@ impl<T: Element> CArray<T> {
                     // In L1-sized pieces, unshuffled straight from each block's rows: the
                     // decoded chunk is never written out whole (see `sum`).
                     let piece: &mut [u8] = bytemuck::cast_slice_mut(&mut words[..]);
-                    let data = self.chunks[c].data.checked(c)?;
+                    let data = self.chunk_bytes(c, Access::Once)?;
                     let (mut a, mut pos, mut bad) = (Some(init()), base, false);
-                    blz_blosc::getitem_pieces(data, 0, self.chunklen, piece, |bytes| {
+                    blz_blosc::getitem_pieces(&data, 0, self.chunklen, piece, |bytes| {
                         match Self::view(bytes) {
                             Some(xs) => {
                                 a = a.take().map(|cur| step(cur, pos, xs));
@@ -300,7 +301,6 @@ impl<T: Element> CArray<T> {
                             None => bad = true,
                         }
                     })?;
-                    self.chunks[c].data.release();
                     match a {
                         Some(a) if !bad => Ok(a),
                         _ => Err(Self::corrupt(c)),
@@ -338,6 +338,8 @@ impl<T: Element> CArray<T> {
         if let Some(d) = self.dirty.get(&c) {
             return Ok(d.chunks(be).fold(Stats::default(), |a, b| a.merge(of(b))));
         }
+        // Block by block through the whole chunk: read once.
+        let _once = self.chunk_bytes(c, Access::Once)?;
         let mut acc = Stats::default();
         let mut o = 0;
         while o < self.chunklen {
@@ -346,7 +348,6 @@ impl<T: Element> CArray<T> {
             acc = acc.merge(s);
             o += m;
         }
-        self.chunks[c].data.release();
         Ok(acc)
     }
 
@@ -376,7 +377,7 @@ impl<T: Element> CArray<T> {
             }
             let bytes: &mut [u8] = bytemuck::cast_slice_mut(&mut words[..need]);
             let bytes = &mut bytes[..n * size];
-            blz_blosc::getitem(self.chunks[c].data.checked(c)?, start, n, bytes)?;
+            blz_blosc::getitem(&self.chunk_bytes(c, Access::Random)?, start, n, bytes)?;
             let raw: &[T::Raw] = bytemuck::try_cast_slice(bytes).map_err(|_| Self::corrupt(c))?;
             let xs = T::from_raw(raw).ok_or_else(|| Self::corrupt(c))?;
             Ok(f(xs))
@@ -412,7 +413,7 @@ impl<T: Element> CArray<T> {
                             .chunks(be)
                             .fold(T::Acc::default(), |a, b| T::acc_merge(a, T::sum_slice(b))));
                     }
-                    let data = self.chunks[c].data.checked(c)?;
+                    let data = self.chunk_bytes(c, Access::Once)?;
                     let piece: &mut [u8] = bytemuck::cast_slice_mut(&mut words[..]);
                     let mut a = T::Acc::default();
                     let mut o = 0;
@@ -420,7 +421,7 @@ impl<T: Element> CArray<T> {
                         let m = be.min(self.chunklen - o);
                         let mut lanes = LaneSum::<T>::new();
                         let mut bad = false;
-                        blz_blosc::getitem_pieces(data, o, m, piece, |bytes| {
+                        blz_blosc::getitem_pieces(&data, o, m, piece, |bytes| {
                             match Self::view(bytes) {
                                 Some(xs) => lanes.add(xs),
                                 None => bad = true,
@@ -432,7 +433,6 @@ impl<T: Element> CArray<T> {
                         a = T::acc_merge(a, lanes.finish());
                         o += m;
                     }
-                    self.chunks[c].data.release();
                     Ok(a)
                 },
             )

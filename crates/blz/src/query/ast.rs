@@ -3,27 +3,7 @@
 use std::collections::HashSet;
 use std::fmt;
 
-/// Byte range in the source text.
-///
-/// `start..end` always lies on `char` boundaries of the text that was parsed, so
-/// `&src[span.start..span.end]` is the text a node came from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct Span {
-    /// First byte.
-    pub start: usize,
-    /// One past the last byte.
-    pub end: usize,
-}
-
-impl Span {
-    /// The smallest span covering both, so a parent node spans its children.
-    pub(super) fn to(self, other: Span) -> Span {
-        Span {
-            start: self.start.min(other.start),
-            end: self.end.max(other.end),
-        }
-    }
-}
+pub use crate::error::Span;
 
 /// A constant written in the query.
 #[derive(Clone, Debug, PartialEq)]

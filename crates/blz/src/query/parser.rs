@@ -13,65 +13,7 @@ use super::MAX_DEPTH;
 use super::ast::{BinOp, Expr, Literal, Span, UnOp};
 use super::lexer::{Keyword, Tok, Token, int_out_of_range, tokenize};
 
-/// Why a query does not parse, and where.
-///
-/// The position in the message is the 1-based byte offset of `span.start`, which is the column
-/// for a one-line ASCII query; [`ParseError::render`] points at the exact characters.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("query parse error at column {}: {message}", .span.start + 1)]
-pub struct ParseError {
-    /// The offending text (empty at the end of the input).
-    pub span: Span,
-    /// What was expected and what was found, lower case, no period.
-    pub message: String,
-}
-
-impl ParseError {
-    /// The source line with a caret under the error, for display to users.
-    ///
-    /// `src` is the text given to [`parse`]; with another text the result is still a valid
-    /// string, only pointing at the wrong place. Multi-line queries show the line holding the
-    /// error, prefixed with its 1-based number.
-    ///
-    /// ```text
-    /// qty < 10 $ 3
-    ///          ^
-    /// ```
-    #[must_use]
-    pub fn render(&self, src: &str) -> String {
-        let start = floor_char_boundary(src, self.span.start);
-        let end = floor_char_boundary(src, self.span.end.max(start));
-        let line_start = src[..start].rfind('\n').map_or(0, |i| i + 1);
-        let line_end = src[start..].find('\n').map_or(src.len(), |i| start + i);
-        let line = src[line_start..line_end].trim_end_matches('\r');
-        let prefix = if src.contains('\n') {
-            let number = src[..line_start].matches('\n').count() + 1;
-            format!("{number} | ")
-        } else {
-            String::new()
-        };
-        let mut out = format!("{prefix}{line}\n");
-        out.extend(prefix.chars().map(|_| ' '));
-        // Keep tabs so the caret lines up however the terminal expands them.
-        out.extend(
-            src[line_start..start]
-                .chars()
-                .map(|c| if c == '\t' { '\t' } else { ' ' }),
-        );
-        let width = src[start..end.min(line_end)].chars().count().max(1);
-        out.extend(std::iter::repeat_n('^', width));
-        out
-    }
-}
-
-/// The largest char boundary of `s` at or below `i`.
-fn floor_char_boundary(s: &str, i: usize) -> usize {
-    let mut i = i.min(s.len());
-    while !s.is_char_boundary(i) {
-        i -= 1;
-    }
-    i
-}
+pub use crate::error::ParseError;
 
 /// Parses a query expression.
 ///

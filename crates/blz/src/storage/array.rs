@@ -5,11 +5,10 @@ use std::sync::Arc;
 use blz_blosc::{CLevel, CParams, Compressor, Shuffle};
 
 use super::manifest::{ArrayRec, BlobRec, ChunkRec, CodecRec, Num, StatsRec, hex, parse_hex};
-use super::mmap::MappedFile;
 use super::write::{DataFile, SideWriter};
 use crate::cache::ChunkCache;
 use crate::carray::{CArray, CArrayOptions, Chunk};
-use crate::chunk::{ChunkBytes, MappedChunk};
+use crate::chunk::{ChunkBytes, MappedChunk, MappedFile};
 use crate::dtype::{DType, Element, TimeUnit, Timestamp};
 use crate::error::Result;
 use crate::stats::Stats;

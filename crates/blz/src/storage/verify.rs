@@ -4,10 +4,11 @@ use std::path::Path;
 
 use super::array::Persist;
 use super::manifest::Num;
+use super::table::DiskTable;
 use super::{OpenMode, VerifyReport};
 use crate::cache::ChunkCache;
 use crate::carray::CArray;
-use crate::ctable::{CTable, Data, StrData};
+use crate::ctable::{Data, StrData};
 use crate::error::Result;
 
 /// Whether two sums agree: integers exactly, floats to the last bits a different association
@@ -60,7 +61,7 @@ fn check_offsets(ends: &CArray<u64>, nbytes: usize, name: &str, r: &mut VerifyRe
 /// See [`super::verify`].
 pub(crate) fn verify(dir: &Path) -> Result<VerifyReport> {
     let cache = ChunkCache::new(64 << 20)?;
-    let t = CTable::open_with_cache(dir, OpenMode::ReadOnly, cache)?;
+    let t = DiskTable::open_with_cache(dir, OpenMode::ReadOnly, cache)?.into_table();
     let mut r = VerifyReport {
         rows: t.len as u64,
         columns: t.columns.len(),

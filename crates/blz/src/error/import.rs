@@ -1,4 +1,4 @@
-//! What can be wrong with data to import.
+//! What can be wrong with data to import; re-exported as `blz::import::ImportError`.
 
 use std::path::PathBuf;
 

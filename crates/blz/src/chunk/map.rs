@@ -1,4 +1,6 @@
-//! Read-only memory maps of the committed part of a table's data files.
+//! Read-only memory maps of the committed part of a table's data files: the type the chunk
+//! bytes point into. The storage layer creates them ([`MappedFile::map`]) and decides their
+//! page policy; reads hand pages back through [`Access::Once`](super::Access::Once).
 //!
 //! The only unsafe code of the `blz` crate. Invariants relied on:
 //! 1. blz never writes, truncates or deletes bytes below a data file's committed length while a
@@ -100,5 +102,11 @@ impl MappedFile {
         // page-table entries: later reads (by any thread, also ones reading the map right now)
         // fault the file's bytes back in, and they did not change (invariant 1).
         let _ = unsafe { m.unchecked_advise_range(UncheckedAdvice::DontNeed, 0, m.len()) };
+    }
+
+    /// Bytes handed back since the pages were last dropped (tests).
+    #[cfg(test)]
+    pub(crate) fn pending(&self) -> usize {
+        self.pending.load(Ordering::Relaxed)
     }
 }
