@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-use blz::{CArrayOptions, CTable, ColumnBatch, CreateOptions};
+use blz::{CArrayOptions, ColumnBatch, CreateOptions, DiskTable};
 
 /// Runs `blz ARGS` in `dir`.
 fn blz(dir: &Path, args: &[&str]) -> Output {
@@ -65,7 +65,7 @@ fn fails(dir: &Path, args: &[&str], words: &[&str]) -> String {
 fn table(dir: &Path) {
     let opts =
         CreateOptions::default().with_column_options(CArrayOptions::default().with_chunklen(64));
-    let mut t = CTable::create(dir.join("T"), opts).unwrap();
+    let mut t = DiskTable::create(dir.join("T"), opts).unwrap();
     let cycle = [1.0f64, f64::NAN, -0.0, f64::INFINITY, f64::NAN, 0.0];
     let x: Vec<f64> = (0..256)
         .map(|k| {
