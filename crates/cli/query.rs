@@ -28,7 +28,7 @@ pub(crate) struct Args {
     /// The table (a directory made by `blz import`).
     table: PathBuf,
     /// Keep the rows where EXPR holds, e.g. `qty < 10 and sym in ['AA', 'BB']` (comparisons,
-    /// and/or/not, in [...], between, like, is [not] null, arithmetic; see docs/query.md).
+    /// and/or/not, `in [...]`, between, like, `is [not] null`, arithmetic; see docs/query.md).
     #[arg(long = "where", value_name = "EXPR", allow_hyphen_values = true)]
     filter: Option<String>,
     /// What to print for each row, comma-separated: columns and expressions, each optionally

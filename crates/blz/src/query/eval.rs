@@ -29,7 +29,7 @@ impl CTable {
     /// Compiles a query expression (see the [`query`](crate::query) module for the language).
     ///
     /// # Errors
-    /// [`Error::Parse`] for text that does not parse, [`Error::Query`] for unknown columns and
+    /// [`Error::Parse`](crate::Error::Parse) for text that does not parse, [`Error::Query`](crate::Error::Query) for unknown columns and
     /// type errors (naming the column and its type).
     pub fn query(&self, text: &str) -> Result<Query<'_>> {
         let expr = super::parse(text)?;
@@ -160,7 +160,7 @@ impl<'t> Query<'t> {
     /// non-null values).
     ///
     /// # Errors
-    /// [`Error::UnknownColumn`]; [`Error::ColumnType`] for a text column with an aggregate other
+    /// [`Error::UnknownColumn`](crate::Error::UnknownColumn); [`Error::ColumnType`](crate::Error::ColumnType) for a text column with an aggregate other
     /// than `Count`; decompression errors.
     pub fn aggregate(&self, col: &str, agg: Agg) -> Result<Value> {
         Ok(self.aggregates(&[(agg, col)])?.remove(0))
@@ -205,7 +205,7 @@ impl<'t> Query<'t> {
     /// The matching rows, as cells of the chosen columns (all columns when `cols` is empty).
     ///
     /// # Errors
-    /// [`Error::UnknownColumn`]; decompression errors.
+    /// [`Error::UnknownColumn`](crate::Error::UnknownColumn); decompression errors.
     pub fn rows(&self, cols: &[&str]) -> Result<Vec<Vec<Value>>> {
         let ci: Vec<usize> = if cols.is_empty() {
             (0..self.table.columns.len()).collect()
