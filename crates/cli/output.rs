@@ -169,6 +169,8 @@ pub(crate) struct RowWriter<W: Write> {
     pending: Vec<Vec<String>>,
     widths: Option<Vec<usize>>,
     align: Vec<Align>,
+    /// The line being written (CSV), reused from row to row.
+    line: String,
 }
 
 impl<W: Write> RowWriter<W> {
@@ -181,6 +183,7 @@ impl<W: Write> RowWriter<W> {
             names,
             rows: 0,
             pending: Vec::new(),
+            line: String::new(),
             widths: None,
         }
     }
@@ -196,8 +199,16 @@ impl<W: Write> RowWriter<W> {
                     let header: Vec<String> = self.names.iter().map(|n| csv_field(n)).collect();
                     writeln!(self.out, "{}", header.join(","))?;
                 }
-                let line: Vec<String> = cells.iter().map(|v| csv_field(&v.text())).collect();
-                writeln!(self.out, "{}", line.join(","))?;
+                // One buffer per line, no string per field beyond the cell's text.
+                self.line.clear();
+                for (i, v) in cells.iter().enumerate() {
+                    if i > 0 {
+                        self.line.push(',');
+                    }
+                    push_csv_field(&mut self.line, &v.text());
+                }
+                self.line.push('\n');
+                self.out.write_all(self.line.as_bytes())?;
             }
             Format::Json => {
                 let mut s = String::from(if self.rows == 0 { "[{" } else { ",\n{" });
@@ -380,6 +391,17 @@ pub(crate) fn csv_field(s: &str) -> String {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
         s.to_owned()
+    }
+}
+
+/// Appends `s` as a CSV field (quoted when it holds a comma, a quote or a line break).
+fn push_csv_field(out: &mut String, s: &str) {
+    if s.contains([',', '"', '\n', '\r']) {
+        out.push('"');
+        out.push_str(&s.replace('"', "\"\""));
+        out.push('"');
+    } else {
+        out.push_str(s);
     }
 }
 
