@@ -669,10 +669,10 @@ fn text_cmp(t: &CTable, cmp: Cmp, a: &Side<'_>, b: &Side<'_>) -> Option<Node> {
     })
 }
 
-/// `text_column op 'literal'`; an order test on a dictionary column is decided per entry.
+/// `text_column op 'literal'`; on a dictionary column every operator, equality included, is
+/// decided once per entry, then read per row from that table.
 fn text_col_lit(t: &CTable, i: usize, cmp: Cmp, s: &str) -> Node {
     match (&t.columns[i].data, cmp) {
-        (_, Cmp::Eq | Cmp::Ne) => Node::StrCmp(i, cmp, s.to_owned()),
         (Data::Utf8(StrData::Dict { values, .. }), _) => Node::Codes(
             i,
             values
