@@ -593,7 +593,21 @@ fn compile_in_list(
                     }
                 }
             }
-            Node::StrIn(i, vals, negated)
+            match &c.data {
+                // Decided once per dictionary entry, as the other text tests are.
+                Data::Utf8(StrData::Dict { values, .. }) => {
+                    let set: std::collections::HashSet<&str> =
+                        vals.iter().map(String::as_str).collect();
+                    Node::Codes(
+                        i,
+                        values
+                            .iter()
+                            .map(|v| set.contains(v.as_str()) != negated)
+                            .collect(),
+                    )
+                }
+                _ => Node::StrIn(i, vals, negated),
+            }
         } else {
             let mut vals = Vec::new();
             for l in &list {
