@@ -6,6 +6,7 @@ use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
+use crate::util::show;
 use blz::{CTable, ColumnType, DType, DiskTable, OpenMode, Value};
 
 /// Runs `blz ARGS` in `dir`, feeding `stdin` (if any) through a pipe.
@@ -32,17 +33,6 @@ fn blz(dir: &Path, args: &[&str], stdin: Option<Vec<u8>>) -> Output {
         f.join().unwrap();
     }
     out
-}
-
-fn show(args: &[&str], out: &Output) -> String {
-    let rule = "-".repeat(72);
-    format!(
-        "\n{rule}\nblz {}\n{}\n{rule} stdout\n{}\n{rule} stderr\n{}\n{rule}\n",
-        args.join(" "),
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr),
-    )
 }
 
 fn ok(dir: &Path, args: &[&str], stdin: Option<Vec<u8>>) {

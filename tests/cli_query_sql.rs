@@ -3,37 +3,9 @@
 //! library names) and `--where` values that start with `-`.
 
 use std::path::Path;
-use std::process::{Command, Output};
 
+use crate::util::{blz, ok, show};
 use blz::{CArrayOptions, ColumnBatch, CreateOptions, DiskTable};
-
-/// Runs `blz ARGS` in `dir`.
-fn blz(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_blz"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("the blz binary runs")
-}
-
-/// The command line and its output, framed by rules, for failure messages.
-fn show(args: &[&str], out: &Output) -> String {
-    let rule = "-".repeat(72);
-    format!(
-        "\n{rule}\nblz {}\n{}\n{rule} stdout\n{}\n{rule} stderr\n{}\n{rule}\n",
-        args.join(" "),
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr),
-    )
-}
-
-/// Runs `blz ARGS`, failing unless it succeeds; returns stdout.
-fn ok(dir: &Path, args: &[&str]) -> String {
-    let out = blz(dir, args);
-    assert!(out.status.success(), "command failed:{}", show(args, &out));
-    String::from_utf8(out.stdout).expect("stdout is UTF-8")
-}
 
 /// Runs `blz ARGS`, failing unless it fails with a message holding every one of `words` and
 /// none of the forms a user should never see; returns stderr.

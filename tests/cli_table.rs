@@ -3,8 +3,8 @@
 //! checked against DuckDB's answers (tests/data/nycflights, made by its make.py).
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
+use crate::util::{blz, ok, show};
 use serde_json::Value;
 
 mod files;
@@ -20,34 +20,6 @@ fn answers() -> Value {
     let text = std::fs::read_to_string(&p)
         .unwrap_or_else(|e| panic!("test data missing at {}: {e}", p.display()));
     serde_json::from_str(&text).expect("answers.json is JSON")
-}
-
-/// Runs `blz ARGS` in `dir`.
-fn blz(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_blz"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("the blz binary runs")
-}
-
-/// The command line and its output, framed by rules, for failure messages.
-fn show(args: &[&str], out: &Output) -> String {
-    let rule = "-".repeat(72);
-    format!(
-        "\n{rule}\nblz {}\n{}\n{rule} stdout\n{}\n{rule} stderr\n{}\n{rule}\n",
-        args.join(" "),
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr),
-    )
-}
-
-/// Runs `blz ARGS`, failing the test unless it succeeds; returns stdout.
-fn ok(dir: &Path, args: &[&str]) -> String {
-    let out = blz(dir, args);
-    assert!(out.status.success(), "command failed:{}", show(args, &out));
-    String::from_utf8(out.stdout).expect("stdout is UTF-8")
 }
 
 /// Runs `blz ARGS`, failing the test unless it exits with `code` and stderr holds every one of

@@ -1,6 +1,8 @@
-//! Shared helpers of the integration tests: the golden vectors' manifest and file access.
+//! Shared helpers of the integration tests: the golden vectors' manifest and file access, and
+//! running the `blz` command.
 
 use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
 
 use blz_blosc::{CLevel, CParams, Compressor, Filter, Format, Shuffle, SplitMode, TypeSize};
 use serde_json::Value;
@@ -147,4 +149,34 @@ impl Vector {
             .or(self.original.as_ref())
             .map(|p| read(p))
     }
+}
+
+// ---- running the `blz` command in tests ------------------------------------------------
+
+/// Runs `blz ARGS` in `dir`.
+pub(crate) fn blz(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_blz"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("the blz binary runs")
+}
+
+/// The command line and its output, framed by rules, for failure messages.
+pub(crate) fn show(args: &[&str], out: &Output) -> String {
+    let rule = "-".repeat(72);
+    format!(
+        "\n{rule}\nblz {}\n{}\n{rule} stdout\n{}\n{rule} stderr\n{}\n{rule}\n",
+        args.join(" "),
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    )
+}
+
+/// Runs `blz ARGS`, failing the test unless it succeeds; returns stdout.
+pub(crate) fn ok(dir: &Path, args: &[&str]) -> String {
+    let out = blz(dir, args);
+    assert!(out.status.success(), "command failed:{}", show(args, &out));
+    String::from_utf8(out.stdout).expect("stdout is UTF-8")
 }

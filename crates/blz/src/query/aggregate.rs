@@ -70,6 +70,16 @@ pub(super) enum DKey {
 }
 
 impl DKey {
+    /// The key of a stored value.
+    #[inline]
+    pub(super) fn of<T: Widen>(x: T) -> DKey {
+        if T::FLOAT {
+            DKey::float(x.wf())
+        } else {
+            DKey::I(x.wide())
+        }
+    }
+
     /// The key of a float.
     pub(super) fn float(f: f64) -> DKey {
         let f = if f == 0.0 {
@@ -324,12 +334,7 @@ pub(super) fn accumulate_distinct(
     fn go<T: Widen>(acc: &mut Acc, xs: &[T], keep: impl Fn(usize) -> bool) {
         for (i, &x) in xs.iter().enumerate() {
             if keep(i) {
-                let k = if T::FLOAT {
-                    DKey::float(x.wf())
-                } else {
-                    DKey::I(x.wide())
-                };
-                acc.insert_distinct(k);
+                acc.insert_distinct(DKey::of(x));
             }
         }
     }

@@ -484,27 +484,28 @@ pub(super) fn compile_bool(t: &CTable, e: &Expr) -> Result<Node> {
             negated,
             span,
         } => compile_in(t, expr, list, *negated, *span),
-        // SQL's definition: `x between a and b` is `x >= a and x <= b`.
+        // SQL's definition: `x between a and b` is `x >= a and x <= b`; `not between` is
+        // `x < a or x > b`.
         Expr::Between {
             expr,
             low,
             high,
-            negated: false,
+            negated,
             span,
-        } => Ok(Node::And(
-            Box::new(compile_cmp(t, Cmp::Ge, expr, low, *span)?),
-            Box::new(compile_cmp(t, Cmp::Le, expr, high, *span)?),
-        )),
-        Expr::Between {
-            expr,
-            low,
-            high,
-            negated: true,
-            span,
-        } => Ok(Node::Or(
-            Box::new(compile_cmp(t, Cmp::Lt, expr, low, *span)?),
-            Box::new(compile_cmp(t, Cmp::Gt, expr, high, *span)?),
-        )),
+        } => {
+            let (lo_cmp, hi_cmp) = if *negated {
+                (Cmp::Lt, Cmp::Gt)
+            } else {
+                (Cmp::Ge, Cmp::Le)
+            };
+            let lo = Box::new(compile_cmp(t, lo_cmp, expr, low, *span)?);
+            let hi = Box::new(compile_cmp(t, hi_cmp, expr, high, *span)?);
+            Ok(if *negated {
+                Node::Or(lo, hi)
+            } else {
+                Node::And(lo, hi)
+            })
+        }
         Expr::Like {
             expr,
             pattern,

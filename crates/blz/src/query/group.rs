@@ -396,12 +396,7 @@ fn slot_accs(
                 a: usize,
             ) {
                 for i in rows {
-                    let k = if T::FLOAT {
-                        DKey::float(xs[i].wf())
-                    } else {
-                        DKey::I(xs[i].wide())
-                    };
-                    accs[row_slot[i] as usize][a].insert_distinct(k);
+                    accs[row_slot[i] as usize][a].insert_distinct(DKey::of(xs[i]));
                 }
             }
             let rows = rows_of(row_slot, &ok);
